@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from clients.models import Appointment, Client, Consent, Moment
+from continuity.admin_scoping import ClientScopedAdmin
+
+
+class ConsentInline(admin.TabularInline):
+    model = Consent
+    extra = 0
+    fields = ["channel", "text_version", "granted_at", "withdrawn_at"]
+
+
+@admin.register(Client)
+class ClientAdmin(ClientScopedAdmin):
+    therapist_path = "primary_therapist"
+    list_display = ["preferred_name", "status", "primary_therapist", "preferred_channel"]
+    list_filter = ["status", "preferred_channel"]
+    list_select_related = ["primary_therapist"]
+    search_fields = ["preferred_name"]
+    inlines = [ConsentInline]
+    fieldsets = [
+        (None, {"fields": ["practice", "primary_therapist", "preferred_name", "status"]}),
+        ("Contact", {"fields": ["email", "phone", "preferred_channel", "discreet"]}),
+        (
+            "Boundaries",
+            {
+                "fields": [
+                    "time_zone",
+                    "quiet_hours_start",
+                    "quiet_hours_end",
+                    "contact_cadence_days",
+                ]
+            },
+        ),
+    ]
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if request.user.practice_id:
+            initial.setdefault("practice", request.user.practice_id)
+            initial.setdefault("primary_therapist", request.user.pk)
+            initial.setdefault("time_zone", request.user.practice.default_time_zone)
+        return initial
+
+
+@admin.register(Consent)
+class ConsentAdmin(ClientScopedAdmin):
+    list_display = ["client", "channel", "text_version", "granted_at", "withdrawn_at"]
+    list_filter = ["channel"]
+    list_select_related = ["client"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # History is never rewritten: once granted, only the withdrawal can be recorded.
+        return ["client", "channel", "text_version", "granted_at"] if obj else []
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(ClientScopedAdmin):
+    list_display = ["client", "starts_at", "status", "therapist"]
+    list_filter = ["status"]
+    list_select_related = ["client", "therapist"]
+    date_hierarchy = "starts_at"
+
+
+@admin.register(Moment)
+class MomentAdmin(ClientScopedAdmin):
+    list_display = ["client", "date", "label"]
+    list_select_related = ["client"]
+    exclude = ["created_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

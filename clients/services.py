@@ -1,0 +1,79 @@
+"""Writes for clients and their consent. Keyword-only, validated, atomic."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clients.models import Appointment, Channel, Client, Consent, Moment
+
+
+@transaction.atomic
+def client_create(*, therapist, preferred_name: str, **fields) -> Client:
+    """Creates a client of ``therapist``'s practice. Raises ValidationError on bad input."""
+    fields["time_zone"] = _time_zone(fields.get("time_zone", therapist.practice.default_time_zone))
+    client = Client(
+        practice=therapist.practice,
+        primary_therapist=therapist,
+        preferred_name=preferred_name.strip(),
+        **fields,
+    )
+    client.full_clean()
+    client.save()
+    return client
+
+
+def _time_zone(value):
+    # The field checks the zone as soon as it is assigned, so its error has no field name yet.
+    try:
+        return Client._meta.get_field("time_zone").to_python(value)
+    except ValidationError as exc:
+        raise ValidationError({"time_zone": exc.messages}) from exc
+
+
+@transaction.atomic
+def consent_grant(
+    *, client: Client, channel: Channel | str, text_version: str, at: dt.datetime | None = None
+) -> Consent:
+    """Opens a consent row. Raises ValidationError if one is already active for the channel."""
+    consent = Consent(
+        client=client, channel=channel, text_version=text_version, granted_at=at or timezone.now()
+    )
+    consent.full_clean()
+    try:
+        with transaction.atomic():
+            consent.save()
+    except IntegrityError as exc:  # a concurrent grant won the race
+        raise ValidationError({"channel": "Consent on this channel is already active."}) from exc
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, client: Client, channel: Channel | str) -> int:
+    """Closes the active consent on the channel; returns how many rows were closed (0 or 1)."""
+    return Consent.objects.filter(client=client, channel=channel, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def appointment_create(
+    *, client: Client, starts_at: dt.datetime, status: str = Appointment.Status.SCHEDULED
+) -> Appointment:
+    appointment = Appointment(
+        client=client, therapist=client.primary_therapist, starts_at=starts_at, status=status
+    )
+    appointment.full_clean()
+    appointment.save()
+    return appointment
+
+
+@transaction.atomic
+def moment_create(*, client: Client, created_by, date: dt.date, label: str) -> Moment:
+    moment = Moment(client=client, created_by=created_by, date=date, label=label.strip())
+    moment.full_clean()
+    moment.save()
+    return moment

@@ -1,0 +1,35 @@
+"""Row scoping for the Django admin: a therapist sees only their own clients there too.
+
+Superusers (operators) see everything. Every other staff account sees the rows that belong to
+clients whose primary therapist they are, and can pick only such clients in forms.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+
+
+class ClientScopedAdmin(admin.ModelAdmin):
+    #: Path from the model to the client's primary therapist, e.g. "client__primary_therapist".
+    therapist_path: str = "client__primary_therapist"
+
+    def get_queryset(self, request) -> QuerySet:
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(**{self.therapist_path: request.user})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if not request.user.is_superuser:
+            from clients.models import Client
+            from continuity.models import Practice, Therapist
+
+            user = request.user
+            if db_field.related_model is Client:
+                kwargs["queryset"] = Client.objects.filter(primary_therapist=user)
+            elif db_field.related_model is Therapist:
+                kwargs["queryset"] = Therapist.objects.filter(practice_id=user.practice_id)
+            elif db_field.related_model is Practice:
+                kwargs["queryset"] = Practice.objects.filter(pk=user.practice_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

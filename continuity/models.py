@@ -1,0 +1,122 @@
+"""Practices and the people who work in them (therapists and practice admins)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from timezone_field import TimeZoneField
+
+DEFAULT_CRISIS_RESOURCES = (
+    "Call or text 988 or chat 988lifeline.org. If you are in immediate danger call 911."
+)
+DEFAULT_RESPONSE_TIME = (
+    "Messages are read during office hours, not around the clock. "
+    "This service is not for emergencies."
+)
+
+
+class Practice(models.Model):
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(
+        max_length=40, help_text="Public name used in discreet messages, e.g. 'Riverside'."
+    )
+    default_time_zone = TimeZoneField(default="America/New_York")
+    crisis_resources = models.TextField(
+        default=DEFAULT_CRISIS_RESOURCES,
+        help_text="Shown on every client-facing page.",
+    )
+    response_time_statement = models.TextField(default=DEFAULT_RESPONSE_TIME)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TherapistManager(BaseUserManager["Therapist"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> Therapist:
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> Therapist:
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        fields.setdefault("display_name", "Operator")
+        return self.create_user(email, password, **fields)
+
+
+class Therapist(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in: a therapist, or a practice admin. Email is the login."""
+
+    class Role(models.TextChoices):
+        THERAPIST = "therapist", "Therapist"
+        PRACTICE_ADMIN = "practice_admin", "Practice admin"
+
+    email = models.EmailField(unique=True)
+    display_name = models.CharField(max_length=120)
+    practice = models.ForeignKey(
+        Practice,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        null=True,
+        blank=True,
+        help_text="Empty only for operators (superusers) who belong to no practice.",
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.THERAPIST)
+    availability_statement = models.CharField(
+        max_length=300,
+        default="I read messages on weekdays, 9–5.",
+        help_text="Shown to clients wherever they can write.",
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May sign in to the admin.")
+    date_joined = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = TherapistManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        ordering = ["display_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(practice__isnull=False) | Q(is_superuser=True),
+                name="therapist_has_practice_unless_superuser",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
+
+class Heartbeat(models.Model):
+    """Last time a periodic process (beat via a worker) proved it runs; shown by /healthz."""
+
+    name = models.CharField(max_length=50, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

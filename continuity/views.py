@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from clients.models import Client
+from clients.selectors import caseload_for
+from continuity import health
+
+STATUS_FILTERS = {
+    "active": Client.Status.ACTIVE,
+    "paused": Client.Status.PAUSED,
+    "discharged": Client.Status.DISCHARGED,
+    "all": None,
+}
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    report = health.check()
+    body = {
+        "status": "ok" if report.healthy else "unavailable",
+        "database": "ok" if report.database else "unreachable",
+        "broker": "ok" if report.broker else "unreachable",
+        "scheduler_last_seen": report.scheduler_seen_at,
+    }
+    return JsonResponse(body, status=200 if report.healthy else 503)
+
+
+@login_required
+@require_GET
+def caseload(request: HttpRequest) -> HttpResponse:
+    chosen = request.GET.get("status", "active")
+    if chosen not in STATUS_FILTERS:
+        chosen = "active"
+    clients = caseload_for(therapist=request.user, status=STATUS_FILTERS[chosen])
+    return render(
+        request,
+        "continuity/caseload.html",
+        {"clients": clients, "chosen": chosen, "filters": list(STATUS_FILTERS)},
+    )

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from clients.models import Client
+from continuity.celery import app as celery_app
+from continuity.celery import ensure_broker_folders
+from continuity.models import Therapist
+from tests.factories import ClientFactory, PracticeFactory, TherapistFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_broker(tmp_path_factory):
+    """Tests never share a queue with a running `make run` or another test session.
+
+    The filesystem broker moves to a temporary folder; on Redis, tasks go to a queue named
+    for this session.
+    """
+    if celery_app.conf.broker_url.startswith("filesystem"):
+        folder = tmp_path_factory.mktemp("broker")
+        celery_app.conf.broker_transport_options = {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "control_folder": str(folder / "control"),
+            "store_processed": False,
+        }
+        ensure_broker_folders()
+    celery_app.conf.task_default_queue = f"test-{uuid.uuid4().hex[:12]}"
+    return celery_app
+
+
+@pytest.fixture
+def celery_worker(transactional_db, isolated_broker):
+    """A real Celery worker (solo pool, in a thread) consuming from the configured broker."""
+    with start_worker(
+        isolated_broker, pool="solo", perform_ping_check=False, shutdown_timeout=20
+    ) as worker:
+        yield worker
+
+
+@dataclass
+class Cast:
+    therapist: Therapist
+    colleague: Therapist  # same practice
+    outsider: Therapist  # another practice
+    client: Client  # the therapist's
+    other_client: Client  # the colleague's
+    outsider_client: Client
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    practice = PracticeFactory(name="Riverside", short_name="Riverside")
+    therapist = TherapistFactory(practice=practice, display_name="Maya")
+    colleague = TherapistFactory(practice=practice, display_name="Sam")
+    outsider = TherapistFactory(display_name="Olu")
+    return Cast(
+        therapist=therapist,
+        colleague=colleague,
+        outsider=outsider,
+        client=ClientFactory(primary_therapist=therapist, preferred_name="Ava"),
+        other_client=ClientFactory(primary_therapist=colleague, preferred_name="Ben"),
+        outsider_client=ClientFactory(primary_therapist=outsider, preferred_name="Cara"),
+    )

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.models import Appointment, Client
+from tests.factories import PASSWORD, AppointmentFactory, ClientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_visitor_is_sent_to_sign_in(client):
+    response = client.get(reverse("caseload"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_sign_in_with_email_and_password_lands_on_caseload(client, cast):
+    response = client.post(
+        reverse("login"), {"username": cast.therapist.email, "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("caseload")
+    assert b"Ava" in response.content
+
+
+def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client, cast):
+    response = client.post(reverse("login"), {"username": cast.therapist.email, "password": "no"})
+    assert response.status_code == 200
+    assert b"Please enter a correct email and password" in response.content
+    unknown = client.post(reverse("login"), {"username": "nobody@example.com", "password": "no"})
+    assert unknown.content.count(b"Please enter a correct") == 1
+
+
+@pytest.mark.parametrize(
+    ("who", "sees", "never_sees"),
+    [
+        ("therapist", "Ava", ["Ben", "Cara"]),
+        ("colleague", "Ben", ["Ava", "Cara"]),
+        ("outsider", "Cara", ["Ava", "Ben"]),
+    ],
+)
+def test_each_therapist_sees_only_their_own_clients(client, cast, who, sees, never_sees):
+    client.force_login(getattr(cast, who))
+    for status in ["active", "all"]:
+        html = client.get(reverse("caseload"), {"status": status}).content.decode()
+        assert sees in html
+        for name in never_sees:
+            assert name not in html
+
+
+def test_status_filter(client, cast):
+    ClientFactory(primary_therapist=cast.therapist, preferred_name="Pat", status="paused")
+    client.force_login(cast.therapist)
+    assert "Pat" not in client.get(reverse("caseload")).content.decode()
+    assert "Pat" in client.get(reverse("caseload"), {"status": "paused"}).content.decode()
+    assert "Ava" not in client.get(reverse("caseload"), {"status": "paused"}).content.decode()
+    # An unknown filter falls back to the default rather than failing.
+    assert client.get(reverse("caseload"), {"status": "<script>"}).status_code == 200
+
+
+def test_caseload_shows_last_and_next_session(client, cast):
+    now = timezone.now()
+    AppointmentFactory(
+        client=cast.client,
+        starts_at=now - dt.timedelta(days=6),
+        status=Appointment.Status.ATTENDED,
+    )
+    AppointmentFactory(client=cast.client, starts_at=now - dt.timedelta(days=2), status="missed")
+    upcoming = AppointmentFactory(client=cast.client, starts_at=now + dt.timedelta(days=1))
+    client.force_login(cast.therapist)
+    row = client.get(reverse("caseload")).context["clients"][0]
+    assert row.last_session_at == now - dt.timedelta(days=6)
+    assert row.next_session_at == upcoming.starts_at
+
+
+def test_caseload_query_count_does_not_grow_with_caseload(
+    client, cast, django_assert_max_num_queries
+):
+    for _ in range(25):
+        c = ClientFactory(primary_therapist=cast.therapist)
+        AppointmentFactory(client=c)
+    client.force_login(cast.therapist)
+    with django_assert_max_num_queries(4):
+        response = client.get(reverse("caseload"))
+    assert len(response.context["clients"]) == 26
+    assert Client.objects.count() == 28  # the colleagues' stay off the page
+
+
+def test_sign_out_is_a_post_and_ends_the_session(client, cast):
+    client.force_login(cast.therapist)
+    client.post(reverse("logout"))
+    assert client.get(reverse("caseload")).status_code == 302
