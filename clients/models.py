@@ -188,3 +188,23 @@ class Moment(models.Model):
     def __str__(self) -> str:
         # The label is clinical text: never in __str__, which ends up in logs and admin history.
         return f"Moment #{self.pk} for client #{self.client_id} on {self.date:%Y-%m-%d}"
+
+
+class ClientLink(models.Model):
+    """A secret link to the client's private page. Only a hash of the token is stored."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Link #{self.pk} for client #{self.client_id}"
+
+    @property
+    def usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

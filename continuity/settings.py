@@ -198,8 +198,45 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_TASK_SOFT_TIME_LIMIT = 45
 CELERY_TIMEZONE = "UTC"
+# A web request must not hang while the broker is down: the note is saved either way and
+# the sweeper sends it once the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+
+# --- Notes and delivery ------------------------------------------------------------------
+# Absolute base of links in messages to clients and of provider callbacks.
+SITE_URL = env.url("SITE_URL", default="http://127.0.0.1:8000").geturl()
+CLIENT_LINK_TTL_DAYS = env.int("CLIENT_LINK_TTL_DAYS", default=14)
+NOTE_MAX_SCHEDULE_DAYS = env.int("NOTE_MAX_SCHEDULE_DAYS", default=730)
+NOTE_MOMENT_LOCAL_HOUR = env.int("NOTE_MOMENT_LOCAL_HOUR", default=9)
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
+DELIVERY_RETRY_BASE_SECONDS = env.float("DELIVERY_RETRY_BASE_SECONDS", default=2.0)
+# Longer backoffs are left to the sweeper rather than a broker countdown (CELERY-NOTES.md).
+DELIVERY_RETRY_COUNTDOWN_MAX = 60
+DELIVERY_RETRY_MAX_SECONDS = env.int("DELIVERY_RETRY_MAX_SECONDS", default=900)
+# A 'sending' row older than this is presumed abandoned by a dead worker; longer than the
+# task's hard time limit, so a live task is never taken over.
+DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=90)
+# A 'queued' row whose message may have been lost (broker down or restarted) is re-sent after.
+DELIVERY_REQUEUE_AFTER_SECONDS = env.int("DELIVERY_REQUEUE_AFTER_SECONDS", default=120)
+SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=15.0)
+SWEEP_BATCH = env.int("SWEEP_BATCH", default=1000)
+
+# SMS through Twilio. Without an account SID and token the SMS channel is unavailable.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+# Twilio's API host; another base URL points the official SDK at a compatible endpoint.
+TWILIO_API_BASE_URL = env.url("TWILIO_API_BASE_URL", default="https://api.twilio.com").geturl()
+
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "continuity.tasks.heartbeat", "schedule": 30.0},
+    "sweep-deliveries": {"task": "notes.tasks.sweep", "schedule": SWEEP_INTERVAL_SECONDS},
 }
 
 # --- Logging -----------------------------------------------------------------------------

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+
+from notes.channels.base import Channel, DeliveryError, Outcome
+from notes.messages import message_context, render
+
+
+def message_id(delivery) -> str:
+    """Stable per delivery, so a resend after a crash is recognisable as the same message."""
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "localhost"
+    return f"<delivery-{delivery.pk}.note-{delivery.note_id}@{domain}>"
+
+
+class EmailChannel(Channel):
+    name = "email"
+
+    def contact_missing(self, client) -> str | None:
+        return None if client.email else "No email address on file."
+
+    def send(self, delivery) -> Outcome:
+        client = delivery.note.client
+        context = message_context(delivery)
+        variant = "discreet" if client.discreet else "full"
+        message = EmailMultiAlternatives(
+            subject=render(f"email_{variant}_subject.txt", context),
+            body=render(f"email_{variant}.txt", context),
+            to=[client.email],
+            headers={"Message-ID": message_id(delivery)},
+        )
+        message.attach_alternative(render(f"email_{variant}.html", context), "text/html")
+        try:
+            message.send()
+        except smtplib.SMTPResponseException as exc:
+            # 5xx is the server's final answer; 4xx asks us to try again later.
+            raise DeliveryError(
+                f"Mail server refused the message ({exc.smtp_code}).",
+                permanent=500 <= exc.smtp_code < 600,
+            ) from exc
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise DeliveryError("Mail server refused the address.", permanent=True) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(
+                f"Mail server unreachable ({type(exc).__name__}).", permanent=False
+            ) from exc
+        except Exception as exc:
+            raise _esp_error(exc) from exc
+        return Outcome(provider_message_id=_esp_message_id(message) or message_id(delivery))
+
+
+def _esp_message_id(message) -> str:
+    status = getattr(message, "anymail_status", None)  # set by django-anymail backends
+    return (getattr(status, "message_id", None) or "") if status else ""
+
+
+def _esp_error(exc: Exception) -> DeliveryError:
+    """django-anymail errors: a 4xx from the ESP is final (bad request), anything else retries."""
+    status = getattr(exc, "status_code", None)
+    permanent = status is not None and 400 <= status < 500 and status != 429
+    if type(exc).__name__ == "AnymailRecipientsRefused":
+        permanent = True
+    return DeliveryError(f"Email provider error ({type(exc).__name__}).", permanent=permanent)
