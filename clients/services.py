@@ -77,3 +77,36 @@ def moment_create(*, client: Client, created_by, date: dt.date, label: str) -> M
     moment.full_clean()
     moment.save()
     return moment
+
+
+SMS_START_TEXT_VERSION = "sms-start"
+
+
+@transaction.atomic
+def sms_opt_out(*, phone: str) -> int:
+    """Withdraws SMS consent of every client with this number; returns how many were active.
+
+    The provider blocks the number for our sender whoever the client is, so every client
+    sharing it stops receiving texts.
+    """
+    return sum(
+        consent_withdraw(client=client, channel=Channel.SMS)
+        for client in Client.objects.filter(phone=phone)
+    )
+
+
+@transaction.atomic
+def sms_opt_in(*, phone: str) -> int:
+    """Restores SMS consent for clients with this number who once gave it and withdrew it.
+
+    START never creates consent a client has not given before. Returns how many were opened.
+    """
+    had_consent = Consent.objects.filter(channel=Channel.SMS).values("client_id")
+    opened = 0
+    for client in Client.objects.filter(phone=phone, pk__in=had_consent):
+        try:
+            consent_grant(client=client, channel=Channel.SMS, text_version=SMS_START_TEXT_VERSION)
+        except ValidationError:
+            continue  # still active, or a concurrent START won
+        opened += 1
+    return opened

@@ -55,11 +55,25 @@ class SeedResult:
 def therapist_group() -> Group:
     """The permission group that lets a therapist use the (scoped) admin for their clients."""
     group, _ = Group.objects.get_or_create(name=THERAPIST_GROUP)
-    perms = Permission.objects.filter(
-        content_type__app_label="clients",
-        content_type__model__in=["client", "consent", "appointment", "moment"],
-    ).exclude(codename="delete_client") | Permission.objects.filter(
-        content_type__app_label="continuity", codename__in=["view_practice", "view_therapist"]
+    perms = (
+        Permission.objects.filter(
+            content_type__app_label="clients",
+            content_type__model__in=["client", "consent", "appointment", "moment"],
+        ).exclude(codename="delete_client")
+        | Permission.objects.filter(
+            content_type__app_label="continuity", codename__in=["view_practice", "view_therapist"]
+        )
+        | Permission.objects.filter(
+            content_type__app_label="notes",
+            codename__in=[
+                "view_note",
+                "view_delivery",
+                "view_notetemplate",
+                "add_notetemplate",
+                "change_notetemplate",
+                "delete_notetemplate",
+            ],
+        )
     )
     group.permissions.set(perms)
     return group

@@ -7,6 +7,7 @@ var/broker/, email written as .eml files to var/outbox/.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -94,6 +95,9 @@ DATABASES = {"default": env.database("DATABASE_URL", default=f"sqlite:///{VAR_DI
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + IMMEDIATE transactions let the web server and the worker write side by side
     # without "database is locked" errors.
+    # Tests use a file too, so worker processes started by the reliability tests share it;
+    # one per test run, so two runs on one machine never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -158,7 +162,7 @@ if _email:
     EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=_email["EMAIL_BACKEND"])
 else:
     EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="continuity.mail.EmlFileBackend")
-EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=VAR_DIR / "outbox")
+EMAIL_FILE_PATH = Path(env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "outbox")))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Continuity <notes@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Settings for django-anymail ESP backends, as JSON, e.g. {"MAILGUN_API_KEY": "..."}.
@@ -167,7 +171,7 @@ ANYMAIL = env.json("ANYMAIL", default={})
 # --- Celery ------------------------------------------------------------------------------
 # Read by continuity/celery.py with namespace "CELERY". The reasons for each value are in
 # docs/architecture.md and ../shared/CELERY-NOTES.md.
-BROKER_DIR = VAR_DIR / "broker"
+BROKER_DIR = Path(env.str("BROKER_DIR", default=str(VAR_DIR / "broker")))
 CELERY_BROKER_URL = env.broker("REDIS_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -175,6 +179,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(BROKER_DIR / "queue"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # kombu polls the folder; its 1 s default caps a worker at a few tasks a second.
+        "polling_interval": 0.01,
     }
 else:
     CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=300)
@@ -195,8 +201,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
-CELERY_TASK_TIME_LIMIT = 60
-CELERY_TASK_SOFT_TIME_LIMIT = 45
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60)
+CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT * 3 // 4)
 CELERY_TIMEZONE = "UTC"
 # A web request must not hang while the broker is down: the note is saved either way and
 # the sweeper sends it once the broker is back.
@@ -216,13 +222,25 @@ NOTE_MOMENT_LOCAL_HOUR = env.int("NOTE_MOMENT_LOCAL_HOUR", default=9)
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
 DELIVERY_RETRY_BASE_SECONDS = env.float("DELIVERY_RETRY_BASE_SECONDS", default=2.0)
 # Longer backoffs are left to the sweeper rather than a broker countdown (CELERY-NOTES.md).
-DELIVERY_RETRY_COUNTDOWN_MAX = 60
+DELIVERY_RETRY_COUNTDOWN_MAX = env.int("DELIVERY_RETRY_COUNTDOWN_MAX", default=60)
 DELIVERY_RETRY_MAX_SECONDS = env.int("DELIVERY_RETRY_MAX_SECONDS", default=900)
 # A 'sending' row older than this is presumed abandoned by a dead worker; longer than the
 # task's hard time limit, so a live task is never taken over.
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=90)
 # A 'queued' row whose message may have been lost (broker down or restarted) is re-sent after.
 DELIVERY_REQUEUE_AFTER_SECONDS = env.int("DELIVERY_REQUEUE_AFTER_SECONDS", default=120)
+if DELIVERY_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "DELIVERY_LEASE_SECONDS must be longer than CELERY_TASK_TIME_LIMIT, or a slow but live "
+        "task could be taken over and its note sent twice"
+    )
+if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS and (
+    CELERY_TASK_TIME_LIMIT >= CELERY_VISIBILITY_TIMEOUT
+    or DELIVERY_RETRY_COUNTDOWN_MAX >= CELERY_VISIBILITY_TIMEOUT
+):
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must exceed the task time limit and every retry countdown"
+    )
 SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=15.0)
 SWEEP_BATCH = env.int("SWEEP_BATCH", default=1000)
 
@@ -248,4 +266,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # The SDK logs request URLs and headers at INFO.
+    "loggers": {"twilio": {"level": "WARNING"}},
 }

@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from clients.models import Channel, Client, Moment
+from clients.models import Channel, Client, Consent, Moment
 from clients.selectors import active_consent_channels
 from notes import channels
 from notes.models import NOTE_MAX_LENGTH, Delivery, Note
@@ -264,8 +264,13 @@ def delivery_send(*, delivery_id: int) -> str:
     now = timezone.now()
     if not claim(delivery_id, now):
         return ""
-    delivery = Delivery.objects.select_related("note__client__practice", "note__therapist").get(
-        pk=delivery_id
+    consented = Consent.objects.filter(
+        client=OuterRef("note__client"), channel=OuterRef("channel"), withdrawn_at__isnull=True
+    )
+    delivery = (
+        Delivery.objects.select_related("note__client__practice", "note__therapist")
+        .annotate(consented=Exists(consented))
+        .get(pk=delivery_id)
     )
     channel = channels.get(delivery.channel)
 
@@ -303,7 +308,7 @@ def _held_back(delivery: Delivery, channel, now: dt.datetime) -> str | None:
     if client.status != Client.Status.ACTIVE:
         reason = f"Client is {client.get_status_display().lower()}: nothing was sent."
         return _end(delivery, State.SKIPPED, reason, skipped_at=now)
-    if delivery.channel not in active_consent_channels(client=client):
+    if not delivery.consented:  # read in the same query as the row, at this moment
         reason = "Consent for this channel was withdrawn: nothing was sent."
         return _end(delivery, State.SKIPPED, reason, skipped_at=now)
     problem = channel.unavailable_reason() or channel.contact_missing(client)

@@ -27,6 +27,7 @@ def isolated_broker(tmp_path_factory):
             "data_folder_out": str(folder / "queue"),
             "control_folder": str(folder / "control"),
             "store_processed": False,
+            "polling_interval": 0.05,
         }
         ensure_broker_folders()
     celery_app.conf.task_default_queue = f"test-{uuid.uuid4().hex[:12]}"

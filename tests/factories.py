@@ -1,14 +1,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import factory
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from clients.models import Appointment, Channel, Client, Consent, Moment
 from continuity.models import Practice, Therapist
 
 PASSWORD = "a-long-test-password"
+
+
+@functools.cache
+def password_hash() -> str:
+    return make_password(PASSWORD)
 
 
 class PracticeFactory(factory.django.DjangoModelFactory):
@@ -27,7 +34,8 @@ class TherapistFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"therapist{n}@example.com")
     display_name = factory.Sequence(lambda n: f"Therapist {n}")
     practice = factory.SubFactory(PracticeFactory)
-    password = factory.django.Password(PASSWORD)
+    # A real Argon2 hash, made once: hashing per user would cost ~0.2 s a test.
+    password = factory.LazyFunction(lambda: password_hash())
 
 
 class ClientFactory(factory.django.DjangoModelFactory):

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import contextlib
 import smtplib
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.signals import setting_changed
 
 from notes.channels.base import Channel, DeliveryError, Outcome
 from notes.messages import message_context, render
@@ -13,6 +15,45 @@ def message_id(delivery) -> str:
     """Stable per delivery, so a resend after a crash is recognisable as the same message."""
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "localhost"
     return f"<delivery-{delivery.pk}.note-{delivery.note_id}@{domain}>"
+
+
+_connection = None  # one per process: prefork children open their own after the fork
+
+
+def _mail_connection():
+    """The process's open mail connection, reused across sends (an SMTP handshake costs more
+    than the message itself on loopback)."""
+    global _connection
+    if _connection is None:
+        _connection = get_connection()
+        _connection.open()
+    return _connection
+
+
+def _drop_connection(**_: object) -> None:
+    global _connection
+    if _connection is not None:
+        connection, _connection = _connection, None
+        # Closing a connection the server already dropped may fail; nothing to do then.
+        with contextlib.suppress(Exception):
+            connection.close()
+
+
+setting_changed.connect(_drop_connection)
+
+
+def _send(message) -> None:
+    try:
+        message.connection = _mail_connection()
+        message.send()
+    except smtplib.SMTPServerDisconnected:
+        # The server closed an idle connection: open a fresh one, once.
+        _drop_connection()
+        message.connection = _mail_connection()
+        message.send()
+    except Exception:
+        _drop_connection()  # never reuse a connection in an unknown state
+        raise
 
 
 class EmailChannel(Channel):
@@ -33,7 +74,7 @@ class EmailChannel(Channel):
         )
         message.attach_alternative(render(f"email_{variant}.html", context), "text/html")
         try:
-            message.send()
+            _send(message)
         except smtplib.SMTPResponseException as exc:
             # 5xx is the server's final answer; 4xx asks us to try again later.
             raise DeliveryError(

@@ -85,3 +85,20 @@ def test_admin_creates_a_client_in_the_therapists_practice(client, staff_cast):
     dee = Client.objects.get(preferred_name="Dee")
     assert dee.primary_therapist == staff_cast.therapist
     assert str(dee.time_zone) == "Europe/Berlin"
+
+
+def test_notes_and_deliveries_in_admin_are_scoped_and_read_only(client, staff_cast):
+    from clients.models import Channel
+    from notes.services import note_create
+    from tests.factories import ConsentFactory
+
+    for c in (staff_cast.client, staff_cast.other_client):
+        ConsentFactory(client=c, channel=Channel.EMAIL)
+    mine = note_create(therapist=staff_cast.therapist, client=staff_cast.client, body="a")
+    theirs = note_create(therapist=staff_cast.colleague, client=staff_cast.other_client, body="b")
+    client.force_login(staff_cast.therapist)
+    listing = client.get(reverse("admin:notes_delivery_changelist"))
+    shown = {d.note_id for d in listing.context["cl"].result_list}
+    assert shown == {mine.pk}
+    assert client.get(reverse("admin:notes_note_change", args=[theirs.pk])).status_code == 302
+    assert client.get(reverse("admin:notes_note_add")).status_code == 403

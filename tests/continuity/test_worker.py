@@ -1,18 +1,8 @@
 from __future__ import annotations
 
-import time
-
 from continuity.models import Heartbeat
 from continuity.tasks import heartbeat
-
-
-def wait_for(condition, timeout: float = 20.0, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return False
+from tests.helpers import wait_for
 
 
 def test_a_real_worker_runs_tasks_from_the_configured_broker(celery_worker):
