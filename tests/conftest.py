@@ -12,6 +12,9 @@ from continuity.celery import ensure_broker_folders
 from continuity.models import Therapist
 from tests.factories import ClientFactory, PracticeFactory, TherapistFactory
 
+# The loopback fake of Twilio's Messages API, as the `twilio_api` fixture.
+pytest_plugins = ["tests.fakes.twilio_api"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_broker(tmp_path_factory):

@@ -106,7 +106,7 @@ class Cluster:
         }
         self.queue = celery_app.conf.task_default_queue
         self.workers: list[subprocess.Popen] = []
-        self.beat: subprocess.Popen | None = None
+        self.beats: list[subprocess.Popen] = []
         self._count = 0
 
     def _spawn(self, args: list[str], name: str) -> subprocess.Popen:
@@ -141,10 +141,13 @@ class Cluster:
         self.workers.append(worker)
         return worker
 
-    def start_beat(self) -> None:
-        self.beat = self._spawn(
-            ["beat", "--loglevel=INFO", f"--schedule={self.folder / 'beat-schedule'}"], "beat"
+    def start_beat(self) -> subprocess.Popen:
+        name = f"beat{len(self.beats) + 1}"
+        beat = self._spawn(
+            ["beat", "--loglevel=INFO", f"--schedule={self.folder / (name + '-schedule')}"], name
         )
+        self.beats.append(beat)
+        return beat
 
     @staticmethod
     def kill(process: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
@@ -154,7 +157,7 @@ class Cluster:
             process.wait(timeout=30)
 
     def stop(self) -> None:
-        for process in [*self.workers, *([self.beat] if self.beat else [])]:
+        for process in [*self.workers, *self.beats]:
             if process.poll() is None:
                 self.kill(process, signal.SIGTERM)
             if process.poll() is None:

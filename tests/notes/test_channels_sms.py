@@ -26,12 +26,6 @@ SHORT = "Thinking of you before Tuesday. Go gently."
 
 
 @pytest.fixture
-def twilio_api(settings):
-    with fake_twilio.serving(settings) as fake:
-        yield fake
-
-
-@pytest.fixture
 def texter(cast):
     """The therapist's client, reachable by SMS, not discreet, no quiet hours."""
     client = cast.client

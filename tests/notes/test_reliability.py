@@ -7,9 +7,11 @@ They need a `redis-server` binary. On a laptop without one they skip, saying why
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import os
 
 import pytest
+from django.utils import timezone
 
 from clients.models import Channel
 from notes.channels.email import message_id
@@ -48,12 +50,12 @@ def rig(tmp_path, cast):
             redis.stop()
 
 
-def make_notes(therapist, count: int, start: int = 0) -> list[int]:
+def make_notes(therapist, count: int, start: int = 0, send_at=None) -> list[int]:
     ids = []
     for n in range(start, start + count):
         client = ClientFactory(primary_therapist=therapist, preferred_name=f"R{n}")
         ConsentFactory(client=client, channel=Channel.EMAIL)
-        note = note_create(therapist=therapist, client=client, body=f"Note {n}")
+        note = note_create(therapist=therapist, client=client, body=f"Note {n}", send_at=send_at)
         ids.extend(note.deliveries.values_list("id", flat=True))
     return ids
 
@@ -110,3 +112,16 @@ def test_broker_outage_and_a_redis_restart_lose_nothing(rig, cast):
     ids = before + waiting + during
     assert wait_for(lambda: all_sent(ids), timeout=120), cluster.logs()
     assert collections.Counter(sends_by_delivery(smtp, ids).values()) == {1: 30}
+
+
+def test_two_beats_sweeping_at_once_send_each_note_once(rig, cast):
+    _, smtp, cluster = rig
+    cluster.start_worker()
+    cluster.start_beat()
+    cluster.start_beat()  # a second scheduler by mistake: the sweeper must stay idempotent
+    ids = make_notes(cast.therapist, 30, send_at=timezone.now() + dt.timedelta(seconds=2))
+    assert Delivery.objects.filter(id__in=ids, state=State.SCHEDULED).count() == 30
+
+    assert wait_for(lambda: all_sent(ids), timeout=90), cluster.logs()
+    assert collections.Counter(sends_by_delivery(smtp, ids).values()) == {1: 30}
+    assert all(d.attempts == 1 for d in Delivery.objects.filter(id__in=ids))
