@@ -107,11 +107,8 @@ def note_create(
                 queued_at=now if due else None,
             )
         )
-    Delivery.objects.bulk_create(deliveries)
-    due_ids = list(
-        Delivery.objects.filter(note=note, state=State.QUEUED).values_list("id", flat=True)
-    )
-    enqueue_on_commit(due_ids)
+    Delivery.objects.bulk_create(deliveries)  # sets ids on PostgreSQL and SQLite alike
+    enqueue_on_commit([d.pk for d in deliveries if d.state == State.QUEUED])
     logger.info("note %s accepted for client %s: %d deliveries", note.pk, client.pk, len(wanted))
     return note
 
@@ -255,6 +252,32 @@ def claim(delivery_id: int, now: dt.datetime) -> bool:
     )
 
 
+# What sending reads, and nothing more: the worker compiles this query for every delivery.
+SEND_FIELDS = (
+    "channel",
+    "attempts",
+    "note__body",
+    "note__cancelled_at",
+    "note__therapist__display_name",
+    "note__therapist__availability_statement",
+    *(
+        f"note__client__{name}"
+        for name in (
+            "status",
+            "preferred_name",
+            "email",
+            "phone",
+            "discreet",
+            "time_zone",
+            "quiet_hours_start",
+            "quiet_hours_end",
+        )
+    ),
+    "note__client__practice__short_name",
+    "note__client__practice__crisis_resources",
+)
+
+
 def delivery_send(*, delivery_id: int) -> str:
     """Claims, re-checks and sends one delivery; records the outcome on its row.
 
@@ -269,7 +292,9 @@ def delivery_send(*, delivery_id: int) -> str:
     )
     delivery = (
         Delivery.objects.select_related("note__client__practice", "note__therapist")
+        .only(*SEND_FIELDS)
         .annotate(consented=Exists(consented))
+        .order_by()
         .get(pk=delivery_id)
     )
     channel = channels.get(delivery.channel)

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 import pytest
 from celery.contrib.testing.worker import start_worker
 
-from clients.models import Client
+from clients.models import Channel, Client
 from continuity.celery import app as celery_app
 from continuity.celery import ensure_broker_folders
 from continuity.models import Therapist
-from tests.factories import ClientFactory, PracticeFactory, TherapistFactory
+from tests.factories import ClientFactory, ConsentFactory, PracticeFactory, TherapistFactory
+from tests.fakes.smtp import SmtpServer
 
 # The loopback fake of Twilio's Messages API, as the `twilio_api` fixture.
 pytest_plugins = ["tests.fakes.twilio_api"]
@@ -70,3 +71,37 @@ def cast(db) -> Cast:
         other_client=ClientFactory(primary_therapist=colleague, preferred_name="Ben"),
         outsider_client=ClientFactory(primary_therapist=outsider, preferred_name="Cara"),
     )
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on loopback; Django's SMTP backend points at it."""
+    with SmtpServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = server.port
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_TIMEOUT = 5
+        yield server.handler
+
+
+@pytest.fixture
+def reachable(cast):
+    """The therapist's client, consenting to email and the private page, no quiet hours."""
+    client = cast.client
+    client.time_zone = "America/New_York"
+    client.save()
+    for channel in (Channel.EMAIL, Channel.IN_APP):
+        ConsentFactory(client=client, channel=channel)
+    return client
+
+
+@pytest.fixture
+def make_reachable(cast):
+    def make(**fields):
+        client = ClientFactory(primary_therapist=cast.therapist, **fields)
+        for channel in (Channel.EMAIL, Channel.IN_APP):
+            ConsentFactory(client=client, channel=channel)
+        return client
+
+    return make

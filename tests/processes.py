@@ -102,6 +102,7 @@ class Cluster:
             "DATABASE_URL": database_url(),
             "REDIS_URL": broker_url,
             "EMAIL_URL": email_url,
+            "DEBUG": "false",
             **extra,
         }
         self.queue = celery_app.conf.task_default_queue

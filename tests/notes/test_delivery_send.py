@@ -147,3 +147,19 @@ def test_cancelled_note_is_not_sent_even_if_a_worker_already_has_the_id(cast, re
     note_cancel(therapist=cast.therapist, note_id=delivery.note_id)
     assert delivery_send(delivery_id=delivery.pk) == ""
     assert smtp.count() == 0
+
+
+def test_sending_takes_a_fixed_small_number_of_queries(
+    cast, reachable, smtp, django_assert_num_queries
+):
+    reachable.discreet = False
+    reachable.save()
+    note = note_create(therapist=cast.therapist, client=reachable, body="Hi")
+    ids = dict(note.deliveries.values_list("channel", "id"))
+    # claim, fetch (with consent), finish
+    with django_assert_num_queries(3):
+        delivery_send(delivery_id=ids["in_app"])
+    # ... and the private link for the message
+    with django_assert_num_queries(4):
+        delivery_send(delivery_id=ids["email"])
+    assert "Hi" in smtp.messages[0].get_body(("plain",)).get_content()
