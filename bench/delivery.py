@@ -264,6 +264,7 @@ def main() -> None:
             f"{r['latency_p50_s']:7.1f} {r['latency_p99_s']:7.1f} {r['doubles']:7d} "
             f"{r['window_p50_ms']:8.2f} / {r['window_p99_ms']:6.2f}"
         )
+    print("cpu ms: the worker's CPU (all its processes) per no-op / per delivery")
     print(
         f"(sweeper every {rows[0]['sweep_interval_s']:.0f} s; latency over "
         f"{rows[0]['latency_deliveries']} deliveries due across {args.spread:.0f} s)"
