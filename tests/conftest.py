@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.db import connection
 
 from clients.models import Channel, Client
 from continuity.celery import app as celery_app
@@ -39,8 +40,11 @@ def isolated_broker(tmp_path_factory):
 
 
 @pytest.fixture
-def celery_worker(transactional_db, isolated_broker):
+def celery_worker(transactional_db, isolated_broker, monkeypatch):
     """A real Celery worker (solo pool, in a thread) consuming from the configured broker."""
+    # The worker thread closes its database connection after each task, so none is left
+    # open when the test database is dropped.
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
     with start_worker(
         isolated_broker, pool="solo", perform_ping_check=False, shutdown_timeout=20
     ) as worker:
