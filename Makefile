@@ -11,6 +11,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export CONTINUITY_ADDR := $(HOST):$(PORT)
+# Links in messages point at this server unless SITE_URL says otherwise.
+export SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: help run test install lint format clean
 
