@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 
-from clients.models import Appointment, Channel, Client, Consent
+from clients.models import Appointment, Client, Consent
 
 
 def caseload_for(*, therapist, status: str | None = Client.Status.ACTIVE) -> QuerySet[Client]:
@@ -33,20 +33,9 @@ def caseload_for(*, therapist, status: str | None = Client.Status.ACTIVE) -> Que
     ).order_by("preferred_name", "id")
 
 
-def client_for(*, therapist, client_id: int) -> Client:
-    """The therapist's client with this id. Raises Client.DoesNotExist for anyone else's."""
-    return Client.objects.get(pk=client_id, primary_therapist=therapist)
-
-
 def active_consent_channels(*, client: Client) -> set[str]:
     return set(
         Consent.objects.filter(client=client, withdrawn_at__isnull=True).values_list(
             "channel", flat=True
         )
     )
-
-
-def has_consent(*, client: Client, channel: Channel | str) -> bool:
-    return Consent.objects.filter(
-        client=client, channel=channel, withdrawn_at__isnull=True
-    ).exists()

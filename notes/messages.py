@@ -8,8 +8,8 @@ from clients.links import link_issue, link_url
 from notes.models import Delivery
 
 
-def message_context(delivery: Delivery, *, with_link: bool = True) -> dict:
-    """Everything a message template may show. Issues a fresh private link when asked."""
+def message_context(delivery: Delivery) -> dict:
+    """Everything a message template may show, with a freshly issued private link."""
     note = delivery.note
     client = note.client
     practice = client.practice
@@ -21,11 +21,9 @@ def message_context(delivery: Delivery, *, with_link: bool = True) -> dict:
         "crisis_resources": practice.crisis_resources,
         "body": note.body,
         "discreet": client.discreet,
-        "link": "",
     }
-    if with_link:
-        _, token = link_issue(client=client)
-        context["link"] = link_url(token)
+    _, token = link_issue(client=client)
+    context["link"] = link_url(token)
     return context
 
 
