@@ -208,3 +208,87 @@ class ClientLink(models.Model):
     @property
     def usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class CheckIn(models.Model):
+    """A client's quick word on how they are: a mood from 0 to 10 and, if they like, a line."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="check_ins")
+    mood = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
+    text = EncryptedTextField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["client", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(mood__lte=10), name="check_in_mood_0_to_10"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Check-in #{self.pk} for client #{self.client_id}"
+
+
+class Signal(models.Model):
+    """Anything the client's side tells the therapist; the dashboard ranks clients from these."""
+
+    class Kind(models.TextChoices):
+        HARD_TIME = "hard_time", "Asked for support"
+        RISK_LANGUAGE = "risk_language", "Risk language in a check-in"
+        CHECK_IN = "check_in", "Check-in"
+        REACTION = "reaction", "Reaction to a note"
+
+    class Severity(models.TextChoices):
+        INFO = "info", "Info"
+        ATTENTION = "attention", "Needs attention"
+        URGENT = "urgent", "Urgent"
+
+    class Reaction(models.TextChoices):
+        RECEIVED = "received", "Received"
+        THANK_YOU = "thank_you", "Thank you"
+        HELPED = "helped", "This helped"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="signals")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # What the signal refers to (never a copy of clinical text).
+    check_in = models.ForeignKey(
+        CheckIn, on_delete=models.CASCADE, null=True, blank=True, related_name="signals"
+    )
+    note = models.ForeignKey(
+        "notes.Note", on_delete=models.CASCADE, null=True, blank=True, related_name="signals"
+    )
+    reaction = models.CharField(max_length=12, choices=Reaction.choices, blank=True)
+    alerted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the therapist was alerted (urgent signals)."
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["client", "-created_at"]),
+            models.Index(
+                fields=["client", "severity"],
+                name="signal_unacknowledged",
+                condition=Q(acknowledged_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["note", "reaction"],
+                condition=Q(kind="reaction"),
+                name="signal_one_reaction_of_a_kind_per_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from client #{self.client_id}"

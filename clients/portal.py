@@ -6,15 +6,18 @@ used up); the POST starts a client session. Every page shows the practice's cris
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from clients import signals
 from clients.links import link_lookup
-from clients.models import Channel, Client
+from clients.models import Channel, Client, Signal
 from notes.models import Delivery, Note
 
 SESSION_KEY = "portal_client_id"
@@ -39,23 +42,40 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     return _no_referrer(render(request, "portal/open.html", {"practice": link.client.practice}))
 
 
+def _session_client(request: HttpRequest) -> Client | None:
+    client_id = request.session.get(SESSION_KEY)
+    if not client_id:
+        return None
+    return (
+        Client.objects.select_related("practice", "primary_therapist").filter(pk=client_id).first()
+    )
+
+
+def _forbidden(request: HttpRequest) -> HttpResponse:
+    return _no_referrer(render(request, "portal/link_invalid.html", status=403))
+
+
 @never_cache
 def notes(request: HttpRequest) -> HttpResponse:
-    client_id = request.session.get(SESSION_KEY)
-    client = (
-        Client.objects.select_related("practice", "primary_therapist").filter(pk=client_id).first()
-        if client_id
-        else None
-    )
+    client = _session_client(request)
     if client is None:
-        return _no_referrer(render(request, "portal/link_invalid.html", status=403))
+        return _forbidden(request)
     in_app = Delivery.objects.filter(channel=Channel.IN_APP, state__in=VISIBLE)
     shown = list(
         Note.objects.filter(client=client, deliveries__in=in_app)
         .select_related("therapist")
-        .prefetch_related(Prefetch("deliveries", queryset=in_app, to_attr="in_app"))
+        .prefetch_related(
+            Prefetch("deliveries", queryset=in_app, to_attr="in_app"),
+            Prefetch(
+                "signals",
+                queryset=Signal.objects.filter(kind=Signal.Kind.REACTION),
+                to_attr="reactions",
+            ),
+        )
         .distinct()
     )
+    for note in shown:
+        note.reacted = {s.reaction for s in note.reactions}
     # Reading is recorded for the therapist; the client is never shown a receipt.
     Delivery.objects.filter(
         note__in=shown,
@@ -66,6 +86,72 @@ def notes(request: HttpRequest) -> HttpResponse:
         render(
             request,
             "portal/notes.html",
-            {"client": client, "practice": client.practice, "notes": shown},
+            {
+                "client": client,
+                "practice": client.practice,
+                "notes": shown,
+                "reactions": Signal.Reaction.choices,
+                "moods": range(11),
+            },
         )
+    )
+
+
+@never_cache
+@require_http_methods(["POST"])
+def react(request: HttpRequest, note_id: int) -> HttpResponse:
+    client = _session_client(request)
+    if client is None:
+        return _forbidden(request)
+    note = Note.objects.filter(pk=note_id, client=client).first()
+    if note is None:
+        raise Http404
+    try:
+        signals.react(client=client, note=note, reaction=request.POST.get("reaction", ""))
+    except ValidationError:
+        messages.error(request, "That reaction could not be saved.")
+    return redirect("portal:notes")
+
+
+@never_cache
+@require_http_methods(["POST"])
+def check_in(request: HttpRequest) -> HttpResponse:
+    client = _session_client(request)
+    if client is None:
+        return _forbidden(request)
+    try:
+        _, urgent = signals.check_in_record(
+            client=client, mood=request.POST.get("mood"), text=request.POST.get("text", "")
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("portal:notes")
+    if urgent:
+        return _no_referrer(_support_page(request, client, status=200))
+    messages.success(request, "Thank you for checking in.")
+    return redirect("portal:notes")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def hard_time(request: HttpRequest) -> HttpResponse:
+    """Crisis resources at once, for anyone; with a client session, the therapist is told."""
+    client = _session_client(request)
+    if request.method == "POST" and client is not None:
+        signals.hard_time(client=client)
+    return _no_referrer(_support_page(request, client, asked=request.method == "POST"))
+
+
+def _support_page(request, client, *, status: int = 200, asked: bool = True) -> HttpResponse:
+    return render(
+        request,
+        "portal/hard_time.html",
+        {
+            "client": client,
+            "practice": client.practice if client else None,
+            "therapist": client.primary_therapist if client else None,
+            "asked": asked and client is not None,
+        },
+        status=status,
     )

@@ -6,5 +6,8 @@ app_name = "portal"
 
 urlpatterns = [
     path("notes/", portal.notes, name="notes"),
+    path("notes/<int:note_id>/react/", portal.react, name="react"),
+    path("check-in/", portal.check_in, name="check-in"),
+    path("hard-time/", portal.hard_time, name="hard-time"),
     path("<str:token>/", portal.open_link, name="open"),
 ]

@@ -254,6 +254,33 @@ if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS and (
 SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=15.0)
 SWEEP_BATCH = env.int("SWEEP_BATCH", default=1000)
 
+# The client's side.
+CHECK_INS_PER_DAY = env.int("CHECK_INS_PER_DAY", default=3)
+# A second "hard time" press within this many minutes does not alert the therapist again.
+HARD_TIME_REPEAT_MINUTES = env.int("HARD_TIME_REPEAT_MINUTES", default=30)
+# Phrases in a check-in that are treated like pressing "I'm having a hard time". A starting
+# list for a practice to review; matched as whole words, case and spacing ignored.
+RISK_PHRASES = env.list(
+    "RISK_PHRASES",
+    default=[
+        "kill myself",
+        "killing myself",
+        "suicide",
+        "suicidal",
+        "end my life",
+        "end it all",
+        "want to die",
+        "better off dead",
+        "hurt myself",
+        "hurting myself",
+        "self harm",
+        "self-harm",
+        "no reason to live",
+        "can't go on",
+        "cannot go on",
+    ],
+)
+
 # SMS through Twilio. Without an account SID and token the SMS channel is unavailable.
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
@@ -265,6 +292,7 @@ TWILIO_API_BASE_URL = env.url("TWILIO_API_BASE_URL", default="https://api.twilio
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "continuity.tasks.heartbeat", "schedule": 30.0},
     "sweep-deliveries": {"task": "notes.tasks.sweep", "schedule": SWEEP_INTERVAL_SECONDS},
+    "sweep-alerts": {"task": "clients.tasks.alert_sweep", "schedule": 60.0},
 }
 
 # --- Logging -----------------------------------------------------------------------------
