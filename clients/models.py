@@ -229,6 +229,30 @@ class CheckIn(models.Model):
         return f"Check-in #{self.pk} for client #{self.client_id}"
 
 
+class QuestionnaireResponse(models.Model):
+    """A completed PHQ-9 or GAD-7. Answers are clinical text (encrypted); the total and band
+    stay readable for charts and ranking."""
+
+    class Instrument(models.TextChoices):
+        PHQ9 = "phq9", "PHQ-9"
+        GAD7 = "gad7", "GAD-7"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="questionnaires")
+    instrument = models.CharField(max_length=8, choices=Instrument.choices)
+    answers = EncryptedTextField(help_text="JSON list of item answers, 0–3.")
+    difficulty = models.PositiveSmallIntegerField(null=True, blank=True)
+    total = models.PositiveSmallIntegerField()
+    severity = models.CharField(max_length=30)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["client", "instrument", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_instrument_display()} #{self.pk} for client #{self.client_id}"
+
+
 class Signal(models.Model):
     """Anything the client's side tells the therapist; the dashboard ranks clients from these."""
 
@@ -237,6 +261,9 @@ class Signal(models.Model):
         RISK_LANGUAGE = "risk_language", "Risk language in a check-in"
         CHECK_IN = "check_in", "Check-in"
         REACTION = "reaction", "Reaction to a note"
+        QUESTIONNAIRE_ITEM_9 = "phq9_item9", "PHQ-9 item 9 above zero"
+        DETERIORATION = "deterioration", "Questionnaire score rose reliably"
+        QUESTIONNAIRE = "questionnaire", "Questionnaire completed"
 
     class Severity(models.TextChoices):
         INFO = "info", "Info"
@@ -258,6 +285,13 @@ class Signal(models.Model):
     )
     note = models.ForeignKey(
         "notes.Note", on_delete=models.CASCADE, null=True, blank=True, related_name="signals"
+    )
+    questionnaire = models.ForeignKey(
+        QuestionnaireResponse,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="signals",
     )
     reaction = models.CharField(max_length=12, choices=Reaction.choices, blank=True)
     alerted_at = models.DateTimeField(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from clients import signals
+from clients import questionnaires, signals
 from clients.links import link_lookup
 from clients.models import Channel, Client, Signal
 from notes.models import Delivery, Note
@@ -154,4 +154,59 @@ def _support_page(request, client, *, status: int = 200, asked: bool = True) -> 
             "asked": asked and client is not None,
         },
         status=status,
+    )
+
+
+def _as_int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value  # left as it came, so scoring refuses it with its own message
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def questionnaire(request: HttpRequest, code: str) -> HttpResponse:
+    client = _session_client(request)
+    if client is None:
+        return _forbidden(request)
+    instrument = questionnaires.INSTRUMENTS.get(code)
+    if instrument is None:
+        raise Http404
+    errors: list[str] = []
+    chosen: dict[int, str] = {}
+    if request.method == "POST":
+        chosen = {n: request.POST.get(f"item_{n}", "") for n in range(1, len(instrument.items) + 1)}
+        answers = [_as_int(v) for v in chosen.values()]
+        raw_difficulty = request.POST.get("difficulty", "")
+        difficulty = _as_int(raw_difficulty) if raw_difficulty != "" else None
+        if "" in chosen.values():
+            errors.append("Please answer every question; there are no wrong answers.")
+        else:
+            try:
+                _, result = signals.questionnaire_submit(
+                    client=client, code=code, answers=answers, difficulty=difficulty
+                )
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+            else:
+                if result.urgent:
+                    return _no_referrer(_support_page(request, client))
+                messages.success(request, f"Thank you for filling in the {instrument.title}.")
+                return redirect("portal:notes")
+    return _no_referrer(
+        render(
+            request,
+            "portal/questionnaire.html",
+            {
+                "client": client,
+                "practice": client.practice,
+                "instrument": instrument,
+                "items": [
+                    (n, text, chosen.get(n, "")) for n, text in enumerate(instrument.items, 1)
+                ],
+                "errors": errors,
+            },
+            status=400 if errors else 200,
+        )
     )

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from functools import cache
 
@@ -13,7 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from clients.models import CheckIn, Client, Signal
+from clients import questionnaires
+from clients.models import CheckIn, Client, QuestionnaireResponse, Signal
 
 CHECK_IN_TEXT_MAX = 500
 
@@ -138,3 +140,66 @@ def react(*, client: Client, note, reaction: str) -> Signal:
     except IntegrityError:  # a double tap raced us to it
         signal = existing.get()
     return signal
+
+
+REPEAT_WINDOW = dt.timedelta(minutes=5)
+
+
+@transaction.atomic
+def questionnaire_submit(
+    *, client: Client, code: str, answers, difficulty=None
+) -> tuple[QuestionnaireResponse, questionnaires.Result]:
+    """Scores and saves a PHQ-9 / GAD-7, raising the signals it calls for.
+
+    PHQ-9 item 9 above zero is urgent (the therapist is alerted); a reliable rise from the
+    client's previous score is a deterioration signal. The same answers sent again within a few
+    minutes (a double submit) return the first response. Raises ValidationError for an unknown
+    questionnaire or out-of-range answers; nothing is saved then.
+    """
+    instrument = questionnaires.INSTRUMENTS.get(code)
+    if instrument is None:
+        raise ValidationError({"instrument": "Unknown questionnaire."})
+    result = questionnaires.score(instrument, answers, difficulty)
+    Client.objects.select_for_update().filter(pk=client.pk).first()
+    previous = (
+        QuestionnaireResponse.objects.filter(client=client, instrument=code)
+        .order_by("-created_at")
+        .first()
+    )
+    if (
+        previous is not None
+        and previous.created_at > timezone.now() - REPEAT_WINDOW
+        and json.loads(previous.answers) == list(result.answers)
+    ):
+        return previous, result
+    response = QuestionnaireResponse.objects.create(
+        client=client,
+        instrument=code,
+        answers=json.dumps(list(result.answers)),
+        difficulty=result.difficulty,
+        total=result.total,
+        severity=result.severity,
+    )
+    trend = questionnaires.change(instrument, previous.total if previous else None, result.total)
+    Signal.objects.create(
+        client=client,
+        kind=Signal.Kind.QUESTIONNAIRE,
+        severity=Signal.Severity.INFO,
+        questionnaire=response,
+    )
+    if trend == "deterioration":
+        Signal.objects.create(
+            client=client,
+            kind=Signal.Kind.DETERIORATION,
+            severity=Signal.Severity.ATTENTION,
+            questionnaire=response,
+        )
+    if result.urgent:
+        urgent = Signal.objects.create(
+            client=client,
+            kind=Signal.Kind.QUESTIONNAIRE_ITEM_9,
+            severity=Signal.Severity.URGENT,
+            questionnaire=response,
+        )
+        _alert_on_commit(urgent)
+    return response, result
