@@ -52,6 +52,9 @@ class Client(models.Model):
         null=True, blank=True, help_text="Local time; no message arrives from here…"
     )
     quiet_hours_end = models.TimeField(null=True, blank=True, help_text="…until here.")
+    paused_until = models.DateTimeField(
+        null=True, blank=True, help_text="The client asked for no notes until then."
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

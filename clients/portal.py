@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from clients import questionnaires, signals
+from clients import questionnaires, services, signals
 from clients.links import link_lookup
-from clients.models import Channel, Client, Signal
+from clients.models import Channel, Client, Consent, Signal
 from notes.models import Delivery, Note
 
 SESSION_KEY = "portal_client_id"
@@ -205,6 +205,63 @@ def questionnaire(request: HttpRequest, code: str) -> HttpResponse:
                 "items": [
                     (n, text, chosen.get(n, "")) for n, text in enumerate(instrument.items, 1)
                 ],
+                "errors": errors,
+            },
+            status=400 if errors else 200,
+        )
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Pause, stop, channel and quiet hours — all honoured by the delivery pipeline at send
+    time, since it reads them again for every delivery."""
+    client = _session_client(request)
+    if client is None:
+        return _forbidden(request)
+    errors: list[str] = []
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "pause":
+                weeks = _as_int(request.POST.get("weeks"))
+                services.client_pause(client=client, weeks=weeks)
+                messages.success(request, f"Notes are paused until {client.paused_until:%d %b}.")
+            elif action == "resume":
+                services.client_resume(client=client)
+                messages.success(request, "Notes are on again.")
+            elif action == "stop":
+                services.client_stop_all(client=client)
+                messages.success(request, "You will not receive any more notes.")
+            elif action == "save":
+                services.client_set_preferences(
+                    client=client,
+                    preferred_channel=request.POST.get("preferred_channel", ""),
+                    quiet_hours_start=request.POST.get("quiet_hours_start") or None,
+                    quiet_hours_end=request.POST.get("quiet_hours_end") or None,
+                )
+                messages.success(request, "Saved.")
+            else:
+                errors.append("Nothing was changed.")
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+            client.refresh_from_db()
+        if not errors:
+            return redirect("portal:preferences")
+    consented = Consent.objects.filter(client=client, withdrawn_at__isnull=True)
+    return _no_referrer(
+        render(
+            request,
+            "portal/preferences.html",
+            {
+                "client": client,
+                "practice": client.practice,
+                "channels": [
+                    (c, Channel(c).label) for c in consented.values_list("channel", flat=True)
+                ],
+                "paused": client.paused_until is not None and client.paused_until > timezone.now(),
+                "weeks": services.PAUSE_WEEKS,
                 "errors": errors,
             },
             status=400 if errors else 200,

@@ -110,3 +110,51 @@ def sms_opt_in(*, phone: str) -> int:
             continue  # still active, or a concurrent START won
         opened += 1
     return opened
+
+
+PAUSE_WEEKS = (1, 2, 4)
+
+
+@transaction.atomic
+def client_pause(*, client: Client, weeks: int) -> Client:
+    """The client asks for no notes for 1, 2 or 4 weeks. Raises ValidationError otherwise."""
+    if weeks not in PAUSE_WEEKS:
+        raise ValidationError({"weeks": "Choose 1, 2 or 4 weeks."})
+    client.paused_until = timezone.now() + dt.timedelta(weeks=weeks)
+    client.save(update_fields=["paused_until", "updated_at"])
+    return client
+
+
+@transaction.atomic
+def client_resume(*, client: Client) -> Client:
+    client.paused_until = None
+    client.save(update_fields=["paused_until", "updated_at"])
+    return client
+
+
+@transaction.atomic
+def client_stop_all(*, client: Client) -> int:
+    """Withdraws consent on every channel, now; returns how many consents were closed."""
+    return Consent.objects.filter(client=client, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def client_set_preferences(
+    *, client: Client, preferred_channel: str, quiet_hours_start, quiet_hours_end
+) -> Client:
+    """Changes how and when the client hears from the therapist. Raises ValidationError (and
+    saves nothing) for a channel without consent or contact details, or half-set quiet hours."""
+    client.preferred_channel = preferred_channel
+    client.quiet_hours_start = quiet_hours_start
+    client.quiet_hours_end = quiet_hours_end
+    client.full_clean()
+    if not Consent.objects.filter(
+        client=client, channel=preferred_channel, withdrawn_at__isnull=True
+    ).exists():
+        raise ValidationError({"preferred_channel": "You have not agreed to notes this way."})
+    client.save(
+        update_fields=["preferred_channel", "quiet_hours_start", "quiet_hours_end", "updated_at"]
+    )
+    return client

@@ -9,6 +9,7 @@ urlpatterns = [
     path("notes/<int:note_id>/react/", portal.react, name="react"),
     path("check-in/", portal.check_in, name="check-in"),
     path("hard-time/", portal.hard_time, name="hard-time"),
+    path("preferences/", portal.preferences, name="preferences"),
     path("questionnaires/<slug:code>/", portal.questionnaire, name="questionnaire"),
     path("<str:token>/", portal.open_link, name="open"),
 ]

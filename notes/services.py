@@ -80,6 +80,9 @@ def note_create(
             errors.setdefault("send_at", []).append(
                 f"Schedule at most {settings.NOTE_MAX_SCHEDULE_DAYS} days ahead."
             )
+    paused_until = client.paused_until
+    if "send_at" not in errors and paused_until is not None and (send_at or now) < paused_until:
+        errors["send_at"] = [f"The client paused notes until {paused_until:%d %b %Y}."]
     wanted = list(dict.fromkeys(channels_ if channels_ is not None else default_channels(client)))
     consented = active_consent_channels(client=client)
     if channels_ is None:
@@ -271,6 +274,7 @@ SEND_FIELDS = (
             "time_zone",
             "quiet_hours_start",
             "quiet_hours_end",
+            "paused_until",
         )
     ),
     "note__client__practice__short_name",
@@ -332,6 +336,9 @@ def _held_back(delivery: Delivery, channel, now: dt.datetime) -> str | None:
         return _end(delivery, State.CANCELLED, "Cancelled by the therapist.", cancelled_at=now)
     if client.status != Client.Status.ACTIVE:
         reason = f"Client is {client.get_status_display().lower()}: nothing was sent."
+        return _end(delivery, State.SKIPPED, reason, skipped_at=now)
+    if client.paused_until is not None and client.paused_until > now:
+        reason = "Client paused notes: nothing was sent."
         return _end(delivery, State.SKIPPED, reason, skipped_at=now)
     if not delivery.consented:  # read in the same query as the row, at this moment
         reason = "Consent for this channel was withdrawn: nothing was sent."
