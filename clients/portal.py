@@ -24,8 +24,10 @@ SESSION_KEY = "portal_client_id"
 VISIBLE = (Delivery.State.SENT, Delivery.State.DELIVERED, Delivery.State.READ)
 
 
-def _no_referrer(response: HttpResponse) -> HttpResponse:
-    response["Referrer-Policy"] = "no-referrer"
+def _private(response: HttpResponse) -> HttpResponse:
+    # same-origin, not no-referrer: the secret URL still never leaves the site, and the
+    # browser keeps sending a real Origin on form posts, which CSRF protection checks.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -34,12 +36,12 @@ def _no_referrer(response: HttpResponse) -> HttpResponse:
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
     link = link_lookup(token)
     if link is None:
-        return _no_referrer(render(request, "portal/link_invalid.html", status=404))
+        return _private(render(request, "portal/link_invalid.html", status=404))
     if request.method == "POST":
         request.session.cycle_key()
         request.session[SESSION_KEY] = link.client_id
-        return _no_referrer(redirect("portal:notes"))
-    return _no_referrer(render(request, "portal/open.html", {"practice": link.client.practice}))
+        return _private(redirect("portal:notes"))
+    return _private(render(request, "portal/open.html", {"practice": link.client.practice}))
 
 
 def _session_client(request: HttpRequest) -> Client | None:
@@ -52,7 +54,7 @@ def _session_client(request: HttpRequest) -> Client | None:
 
 
 def _forbidden(request: HttpRequest) -> HttpResponse:
-    return _no_referrer(render(request, "portal/link_invalid.html", status=403))
+    return _private(render(request, "portal/link_invalid.html", status=403))
 
 
 @never_cache
@@ -82,7 +84,7 @@ def notes(request: HttpRequest) -> HttpResponse:
         channel=Channel.IN_APP,
         state__in=(Delivery.State.SENT, Delivery.State.DELIVERED),
     ).update(state=Delivery.State.READ, read_at=timezone.now())
-    return _no_referrer(
+    return _private(
         render(
             request,
             "portal/notes.html",
@@ -128,7 +130,7 @@ def check_in(request: HttpRequest) -> HttpResponse:
             messages.error(request, message)
         return redirect("portal:notes")
     if urgent:
-        return _no_referrer(_support_page(request, client, status=200))
+        return _private(_support_page(request, client, status=200))
     messages.success(request, "Thank you for checking in.")
     return redirect("portal:notes")
 
@@ -140,7 +142,7 @@ def hard_time(request: HttpRequest) -> HttpResponse:
     client = _session_client(request)
     if request.method == "POST" and client is not None:
         signals.hard_time(client=client)
-    return _no_referrer(_support_page(request, client, asked=request.method == "POST"))
+    return _private(_support_page(request, client, asked=request.method == "POST"))
 
 
 def _support_page(request, client, *, status: int = 200, asked: bool = True) -> HttpResponse:
@@ -191,10 +193,10 @@ def questionnaire(request: HttpRequest, code: str) -> HttpResponse:
                 errors.extend(exc.messages)
             else:
                 if result.urgent:
-                    return _no_referrer(_support_page(request, client))
+                    return _private(_support_page(request, client))
                 messages.success(request, f"Thank you for filling in the {instrument.title}.")
                 return redirect("portal:notes")
-    return _no_referrer(
+    return _private(
         render(
             request,
             "portal/questionnaire.html",
@@ -250,7 +252,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         if not errors:
             return redirect("portal:preferences")
     consented = Consent.objects.filter(client=client, withdrawn_at__isnull=True)
-    return _no_referrer(
+    return _private(
         render(
             request,
             "portal/preferences.html",

@@ -39,7 +39,7 @@ def test_opening_a_link_consumes_nothing_and_shows_crisis_resources(client, cast
         assert b"Open your notes" in response.content
         assert b"988" in response.content
         assert b"Held in mind" not in response.content
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_posting_from_the_link_page_shows_the_notes_and_records_reading(client, cast, sent_note):
@@ -47,7 +47,7 @@ def test_posting_from_the_link_page_shows_the_notes_and_records_reading(client, 
     response = client.post(reverse("portal:open", args=[token]), follow=True)
     assert b"Held in mind today." in response.content
     assert b"988" in response.content
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     in_app = sent_note.deliveries.get(channel="in_app")
     assert in_app.state == State.READ and in_app.read_at is not None
     # Another client's notes never show.
