@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from clients.links import link_issue, link_url, links_revoke
 from clients.models import Appointment, Client, Consent, Moment
 from continuity.admin_scoping import ClientScopedAdmin
 
@@ -20,6 +21,7 @@ class ClientAdmin(ClientScopedAdmin):
     list_select_related = ["primary_therapist"]
     search_fields = ["preferred_name"]
     inlines = [ConsentInline]
+    actions = ["fresh_link", "revoke_links"]
     fieldsets = [
         (None, {"fields": ["practice", "primary_therapist", "preferred_name", "status"]}),
         ("Contact", {"fields": ["email", "phone", "preferred_channel", "discreet"]}),
@@ -35,6 +37,17 @@ class ClientAdmin(ClientScopedAdmin):
             },
         ),
     ]
+
+    @admin.action(description="Make a fresh private link (shown once)")
+    def fresh_link(self, request, queryset) -> None:
+        for client in queryset[:5]:
+            _, token = link_issue(client=client)
+            self.message_user(request, f"#{client.pk}: {link_url(token)}", messages.INFO)
+
+    @admin.action(description="Revoke all private links and sign the client out everywhere")
+    def revoke_links(self, request, queryset) -> None:
+        revoked = sum(links_revoke(client=client) for client in queryset)
+        self.message_user(request, f"{revoked} links revoked.", messages.SUCCESS)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

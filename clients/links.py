@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import Client, ClientLink
+from clients.models import Client, ClientLink, ClientSession
 
 
 def _hash(token: str) -> str:
@@ -36,3 +36,51 @@ def link_lookup(token: str) -> ClientLink | None:
     link = ClientLink.objects.select_related("client__practice").filter(token_hash=_hash(token))
     found = link.first()
     return found if found is not None and found.usable else None
+
+
+# --- The client's browser session ------------------------------------------------------
+
+
+def session_start(*, link: ClientLink) -> str:
+    """Starts a session for the link's client; returns the raw cookie token (never stored)."""
+    token = secrets.token_urlsafe(32)
+    ClientSession.objects.create(client_id=link.client_id, token_hash=_hash(token))
+    return token
+
+
+def session_client(token: str | None) -> Client | None:
+    """The client of a live session, refreshing its idle clock; None when unknown, ended,
+    idle too long or too old."""
+    if not token:
+        return None
+    now = timezone.now()
+    session = (
+        ClientSession.objects.select_related("client__practice", "client__primary_therapist")
+        .filter(
+            token_hash=_hash(token),
+            ended_at__isnull=True,
+            last_seen_at__gt=now - dt.timedelta(minutes=settings.CLIENT_SESSION_IDLE_MINUTES),
+            created_at__gt=now - dt.timedelta(hours=settings.CLIENT_SESSION_MAX_HOURS),
+        )
+        .first()
+    )
+    if session is None:
+        return None
+    if now - session.last_seen_at > dt.timedelta(minutes=1):  # one write a minute at most
+        ClientSession.objects.filter(pk=session.pk).update(last_seen_at=now)
+    return session.client
+
+
+def session_end(token: str | None) -> None:
+    if token:
+        ClientSession.objects.filter(token_hash=_hash(token), ended_at__isnull=True).update(
+            ended_at=timezone.now()
+        )
+
+
+def links_revoke(*, client: Client) -> int:
+    """The therapist cuts off every link and signed-in browser of this client; returns how
+    many links were revoked."""
+    now = timezone.now()
+    ClientSession.objects.filter(client=client, ended_at__isnull=True).update(ended_at=now)
+    return ClientLink.objects.filter(client=client, revoked_at__isnull=True).update(revoked_at=now)

@@ -329,3 +329,20 @@ class Signal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} from client #{self.client_id}"
+
+
+class ClientSession(models.Model):
+    """A client's signed-in browser, started from a link. Its own cookie holds a random token;
+    only a hash is stored. Ends after idling, at a fixed age, on sign-out or on revocation."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="sessions")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Session #{self.pk} for client #{self.client_id}"

@@ -6,21 +6,22 @@ used up); the POST starts a client session. Every page shows the practice's cris
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from clients import questionnaires, services, signals
-from clients.links import link_lookup
+from clients.links import link_lookup, session_client, session_end, session_start
 from clients.models import Channel, Client, Consent, Signal
 from notes.models import Delivery, Note
 
-SESSION_KEY = "portal_client_id"
 VISIBLE = (Delivery.State.SENT, Delivery.State.DELIVERED, Delivery.State.READ)
 
 
@@ -38,19 +39,37 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         return _private(render(request, "portal/link_invalid.html", status=404))
     if request.method == "POST":
-        request.session.cycle_key()
-        request.session[SESSION_KEY] = link.client_id
-        return _private(redirect("portal:notes"))
+        response = redirect("portal:notes")
+        response.set_cookie(
+            settings.CLIENT_SESSION_COOKIE,
+            session_start(link=link),
+            max_age=settings.CLIENT_SESSION_MAX_HOURS * 3600,
+            path="/c/",
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return _private(response)
     return _private(render(request, "portal/open.html", {"practice": link.client.practice}))
 
 
 def _session_client(request: HttpRequest) -> Client | None:
-    client_id = request.session.get(SESSION_KEY)
-    if not client_id:
-        return None
-    return (
-        Client.objects.select_related("practice", "primary_therapist").filter(pk=client_id).first()
+    return session_client(request.COOKIES.get(settings.CLIENT_SESSION_COOKIE))
+
+
+@never_cache
+@require_http_methods(["POST"])
+def sign_out(request: HttpRequest) -> HttpResponse:
+    """Signs this device out; the client's link (if still valid) signs them in again."""
+    client = _session_client(request)
+    session_end(request.COOKIES.get(settings.CLIENT_SESSION_COOKIE))
+    response = render(
+        request,
+        "portal/signed_out.html",
+        {"practice": client.practice if client else None},
     )
+    response.delete_cookie(settings.CLIENT_SESSION_COOKIE, path="/c/", samesite="Lax")
+    return _private(response)
 
 
 def _forbidden(request: HttpRequest) -> HttpResponse:
@@ -269,3 +288,24 @@ def preferences(request: HttpRequest) -> HttpResponse:
             status=400 if errors else 200,
         )
     )
+
+
+def _error_page(request: HttpRequest, status: int, fallback) -> HttpResponse:
+    # Only the client's pages get the crisis-line error page. Rendered without the request's
+    # context processors, so it reads no session or database — which may be what failed.
+    if not request.path.startswith("/c/"):
+        return fallback()
+    html = render_to_string("portal/error.html", {"status": status})
+    return _private(HttpResponse(html, status=status))
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    from django.views import defaults
+
+    return _error_page(request, 404, lambda: defaults.page_not_found(request, exception))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    from django.views import defaults
+
+    return _error_page(request, 500, lambda: defaults.server_error(request))

@@ -38,7 +38,12 @@ def _time_zone(value):
 def consent_grant(
     *, client: Client, channel: Channel | str, text_version: str, at: dt.datetime | None = None
 ) -> Consent:
-    """Opens a consent row. Raises ValidationError if one is already active for the channel."""
+    """Opens a consent row. Raises ValidationError if one is already active for the channel.
+
+    The client's very first consent, given now (not an import of an older one), schedules the
+    practice's welcome note on that channel.
+    """
+    first = not Consent.objects.filter(client=client).exists()
     consent = Consent(
         client=client, channel=channel, text_version=text_version, granted_at=at or timezone.now()
     )
@@ -48,6 +53,10 @@ def consent_grant(
             consent.save()
     except IntegrityError as exc:  # a concurrent grant won the race
         raise ValidationError({"channel": "Consent on this channel is already active."}) from exc
+    if first and at is None:
+        from notes.welcome import welcome_note_schedule  # notes builds on clients
+
+        welcome_note_schedule(client=client, channel=consent.channel)
     return consent
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("check-in/", portal.check_in, name="check-in"),
     path("hard-time/", portal.hard_time, name="hard-time"),
     path("preferences/", portal.preferences, name="preferences"),
+    path("sign-out/", portal.sign_out, name="sign-out"),
     path("questionnaires/<slug:code>/", portal.questionnaire, name="questionnaire"),
     path("<str:token>/", portal.open_link, name="open"),
 ]

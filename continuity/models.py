@@ -17,6 +17,13 @@ DEFAULT_RESPONSE_TIME = (
 )
 
 
+DEFAULT_WELCOME_NOTE = (
+    "Hi {first_name}, this is {therapist_name}. From time to time I'll send you a short note "
+    "between our sessions, just to say I'm thinking of you. You never need to reply. "
+    "{availability} If you need help right away: {crisis_resources}"
+)
+
+
 class Practice(models.Model):
     name = models.CharField(max_length=200)
     short_name = models.CharField(
@@ -28,6 +35,13 @@ class Practice(models.Model):
         help_text="Shown on every client-facing page.",
     )
     response_time_statement = models.TextField(default=DEFAULT_RESPONSE_TIME)
+    welcome_note = models.TextField(
+        default=DEFAULT_WELCOME_NOTE,
+        help_text=(
+            "The first note a client receives, scheduled when their first consent is recorded. "
+            "Placeholders: {first_name}, {therapist_name}, {availability}, {crisis_resources}."
+        ),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

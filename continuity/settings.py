@@ -227,7 +227,13 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # Absolute base of links in messages to clients and of provider callbacks.
 SITE_URL = env.url("SITE_URL", default="http://127.0.0.1:8000").geturl()
 CLIENT_LINK_TTL_DAYS = env.int("CLIENT_LINK_TTL_DAYS", default=14)
+# A client's browser session: its own cookie, ended after idling or at a fixed age.
+CLIENT_SESSION_COOKIE = "continuity_client"
+CLIENT_SESSION_IDLE_MINUTES = env.int("CLIENT_SESSION_IDLE_MINUTES", default=30)
+CLIENT_SESSION_MAX_HOURS = env.int("CLIENT_SESSION_MAX_HOURS", default=12)
 NOTE_MAX_SCHEDULE_DAYS = env.int("NOTE_MAX_SCHEDULE_DAYS", default=730)
+# The welcome note waits this long, so the therapist can edit or cancel it first.
+WELCOME_NOTE_DELAY_MINUTES = env.int("WELCOME_NOTE_DELAY_MINUTES", default=60)
 NOTE_MOMENT_LOCAL_HOUR = env.int("NOTE_MOMENT_LOCAL_HOUR", default=9)
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
 DELIVERY_RETRY_BASE_SECONDS = env.float("DELIVERY_RETRY_BASE_SECONDS", default=2.0)

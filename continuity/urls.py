@@ -22,3 +22,7 @@ urlpatterns = [
     path("webhooks/", include("notes.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# The client's pages show the crisis line even on an error page.
+handler404 = "clients.portal.not_found"
+handler500 = "clients.portal.server_error"

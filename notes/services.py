@@ -135,6 +135,21 @@ def _channel_errors(client: Client, wanted: list[str], consented: set[str]) -> d
 
 
 @transaction.atomic
+def note_edit(*, therapist, note_id: int, body: str) -> Note:
+    """Rewrites a note that has not started sending. Raises Note.DoesNotExist for a note that
+    is not the therapist's own, ValidationError for a bad body or one already on its way."""
+    note = Note.objects.select_for_update().get(pk=note_id, therapist=therapist)
+    body = (body or "").strip()
+    if not body or len(body) > NOTE_MAX_LENGTH:
+        raise ValidationError({"body": f"Write between 1 and {NOTE_MAX_LENGTH} characters."})
+    if note.cancelled_at or note.deliveries.exclude(state=State.SCHEDULED).exists():
+        raise ValidationError({"body": "This note has already started on its way."})
+    note.body = body
+    note.save(update_fields=["body"])
+    return note
+
+
+@transaction.atomic
 def note_cancel(*, therapist, note_id: int) -> int:
     """Cancels what has not started sending; returns how many deliveries were cancelled.
 

@@ -50,8 +50,8 @@ def test_posting_from_the_link_page_shows_the_notes_and_records_reading(client, 
     assert response["Referrer-Policy"] == "same-origin"
     in_app = sent_note.deliveries.get(channel="in_app")
     assert in_app.state == State.READ and in_app.read_at is not None
-    # Another client's notes never show.
-    assert sent_note.client.pk == client.session["portal_client_id"]
+    cookie = client.cookies["continuity_client"]
+    assert cookie["httponly"] and cookie["path"] == "/c/"
 
 
 def test_scheduled_notes_are_not_shown_before_they_are_sent(client, cast, reachable):
@@ -77,10 +77,74 @@ def test_a_dead_link_says_so_and_still_shows_crisis_resources(client, cast, prob
         assert response.status_code == 404
         assert b"no longer works" in response.content
         assert b"988" in response.content
-    assert "portal_client_id" not in client.session
+    assert "continuity_client" not in client.cookies
 
 
 def test_notes_page_without_a_session_is_refused(client):
     response = client.get(reverse("portal:notes"))
     assert response.status_code == 403
     assert b"988" in response.content
+
+
+@pytest.fixture
+def signed_in(client, sent_note):
+    _, token = link_issue(client=sent_note.client)
+    client.post(reverse("portal:open", args=[token]))
+    return client
+
+
+def test_sign_out_on_this_device(signed_in):
+    response = signed_in.post(reverse("portal:sign-out"))
+    assert b"signed out" in response.content and b"988" in response.content
+    assert signed_in.get(reverse("portal:notes")).status_code == 403
+
+
+def test_an_idle_session_ends(signed_in, settings):
+    from clients.models import ClientSession
+
+    ClientSession.objects.update(
+        last_seen_at=timezone.now() - dt.timedelta(minutes=settings.CLIENT_SESSION_IDLE_MINUTES + 1)
+    )
+    assert signed_in.get(reverse("portal:notes")).status_code == 403
+
+
+def test_a_session_has_a_fixed_lifetime_even_when_active(signed_in, settings):
+    from clients.models import ClientSession
+
+    ClientSession.objects.update(
+        created_at=timezone.now() - dt.timedelta(hours=settings.CLIENT_SESSION_MAX_HOURS, seconds=1)
+    )
+    assert signed_in.get(reverse("portal:notes")).status_code == 403
+
+
+def test_the_therapist_revokes_links_and_sessions(signed_in, sent_note):
+    from clients.links import links_revoke
+
+    _, token = link_issue(client=sent_note.client)
+    assert links_revoke(client=sent_note.client) == 2
+    assert signed_in.get(reverse("portal:notes")).status_code == 403
+    assert signed_in.get(reverse("portal:open", args=[token])).status_code == 404
+
+
+def test_a_forged_cookie_gets_nowhere(client, sent_note):
+    client.cookies["continuity_client"] = "x" * 43
+    assert client.get(reverse("portal:notes")).status_code == 403
+
+
+def test_client_link_command_prints_a_working_link(client, sent_note, capsys):
+    from django.core.management import call_command
+
+    call_command("client_link", str(sent_note.client.pk))
+    url = capsys.readouterr().out.strip()
+    path = "/c/" + url.split("/c/", 1)[1]
+    assert client.get(path).status_code == 200
+
+
+def test_error_pages_a_client_can_reach_show_the_crisis_line(client, settings):
+    settings.DEBUG = False
+    response = client.get("/c/notes/999/react/")  # GET on a POST-only page of a missing note
+    assert response.status_code in (403, 404, 405)
+    missing = client.get("/c/does/not/exist/")
+    assert missing.status_code == 404
+    assert b"988" in missing.content
+    assert b"988" not in client.get("/no-such-staff-page/").content
