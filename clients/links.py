@@ -17,12 +17,14 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def link_issue(*, client: Client, ttl: dt.timedelta | None = None) -> tuple[ClientLink, str]:
+def link_issue(
+    *, client: Client, ttl: dt.timedelta | None = None, requested: bool = False
+) -> tuple[ClientLink, str]:
     """Creates a link; returns it with the raw token, which is never stored."""
     token = secrets.token_urlsafe(24)  # 192 bits
     ttl = ttl or dt.timedelta(days=settings.CLIENT_LINK_TTL_DAYS)
     link = ClientLink.objects.create(
-        client=client, token_hash=_hash(token), expires_at=timezone.now() + ttl
+        client=client, token_hash=_hash(token), expires_at=timezone.now() + ttl, requested=requested
     )
     return link, token
 
@@ -84,3 +86,30 @@ def links_revoke(*, client: Client) -> int:
     now = timezone.now()
     ClientSession.objects.filter(client=client, ended_at__isnull=True).update(ended_at=now)
     return ClientLink.objects.filter(client=client, revoked_at__isnull=True).update(revoked_at=now)
+
+
+def fresh_link_request(token: str) -> bool:
+    """A client whose link expired asks for a new one. Returns whether one will be sent.
+
+    Only an expired link qualifies (a revoked one was cut off on purpose), only for an active
+    client, at most once per FRESH_LINK_EVERY_MINUTES. The caller answers the same either way.
+    """
+    from clients.tasks import send_fresh_link
+
+    link = ClientLink.objects.select_related("client").filter(token_hash=_hash(token)).first()
+    if link is None or link.revoked_at is not None or link.client.status != Client.Status.ACTIVE:
+        return False
+    since = timezone.now() - dt.timedelta(minutes=settings.FRESH_LINK_EVERY_MINUTES)
+    if ClientLink.objects.filter(
+        client=link.client, requested=True, created_at__gte=since
+    ).exists():
+        return False
+    # Counted now, so a burst of requests sends one link, not many.
+    ClientLink.objects.create(
+        client=link.client,
+        token_hash=_hash(secrets.token_urlsafe(24)),
+        expires_at=timezone.now(),
+        requested=True,
+    )
+    send_fresh_link.delay(link.client_id)
+    return True

@@ -201,6 +201,9 @@ class ClientLink(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    requested = models.BooleanField(
+        default=False, help_text="Sent because the client asked for a fresh link."
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -18,7 +18,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from clients import questionnaires, services, signals
-from clients.links import link_lookup, session_client, session_end, session_start
+from clients.links import (
+    fresh_link_request,
+    link_lookup,
+    session_client,
+    session_end,
+    session_start,
+)
 from clients.models import Channel, Client, Consent, Signal
 from notes.models import Delivery, Note
 
@@ -37,7 +43,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
     link = link_lookup(token)
     if link is None:
-        return _private(render(request, "portal/link_invalid.html", status=404))
+        return _private(render(request, "portal/link_invalid.html", {"token": token}, status=404))
     if request.method == "POST":
         response = redirect("portal:notes")
         response.set_cookie(
@@ -51,6 +57,14 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         )
         return _private(response)
     return _private(render(request, "portal/open.html", {"practice": link.client.practice}))
+
+
+@never_cache
+@require_http_methods(["POST"])
+def fresh_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The same answer whether or not anything is sent: no one learns who is a client."""
+    fresh_link_request(token)
+    return _private(render(request, "portal/fresh_link_sent.html"))
 
 
 def _session_client(request: HttpRequest) -> Client | None:

@@ -65,3 +65,44 @@ def alert_sweep() -> int:
     for signal_id in ids:
         alert_therapist.delay(signal_id)
     return len(ids)
+
+
+@shared_task(name="clients.tasks.send_fresh_link", autoretry_for=(OSError,), max_retries=5,
+             retry_backoff=2, retry_backoff_max=60)  # fmt: skip
+def send_fresh_link(client_id: int) -> str:
+    """Sends a fresh private link by the client's consented email or SMS, discreetly."""
+    from clients.links import link_issue, link_url
+    from clients.models import Channel, Client, Consent
+    from notes.channels import get as channel
+
+    client = Client.objects.select_related("practice").filter(pk=client_id).first()
+    if client is None:
+        return "no client"
+    consented = set(
+        Consent.objects.filter(client=client, withdrawn_at__isnull=True).values_list(
+            "channel", flat=True
+        )
+    )
+    for name in (client.preferred_channel, Channel.EMAIL, Channel.SMS):
+        ch = channel(name)
+        if name == Channel.IN_APP or name not in consented:
+            continue
+        if ch.unavailable_reason() or ch.contact_missing(client):
+            continue
+        _, token = link_issue(client=client, requested=True)
+        context = {"practice_name": client.practice.short_name, "link": link_url(token)}
+        text = render_to_string("clients/messages/fresh_link.txt", context).strip()
+        if name == Channel.EMAIL:
+            send_mail(
+                subject=f"{client.practice.short_name}: your link",
+                message=text,
+                from_email=None,
+                recipient_list=[client.email],
+            )
+        else:
+            from notes.channels.sms import send_text
+
+            send_text(client.phone.as_e164, text)
+        logger.info("client %s: fresh link sent by %s", client_id, name)
+        return name
+    return "no channel"

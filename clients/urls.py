@@ -13,4 +13,5 @@ urlpatterns = [
     path("sign-out/", portal.sign_out, name="sign-out"),
     path("questionnaires/<slug:code>/", portal.questionnaire, name="questionnaire"),
     path("<str:token>/", portal.open_link, name="open"),
+    path("<str:token>/fresh/", portal.fresh_link, name="fresh-link"),
 ]

@@ -229,6 +229,8 @@ SITE_URL = env.url("SITE_URL", default="http://127.0.0.1:8000").geturl()
 CLIENT_LINK_TTL_DAYS = env.int("CLIENT_LINK_TTL_DAYS", default=14)
 # A client's browser session: its own cookie, ended after idling or at a fixed age.
 CLIENT_SESSION_COOKIE = "continuity_client"
+# A client with an expired link may ask for a fresh one this often at most.
+FRESH_LINK_EVERY_MINUTES = env.int("FRESH_LINK_EVERY_MINUTES", default=60)
 CLIENT_SESSION_IDLE_MINUTES = env.int("CLIENT_SESSION_IDLE_MINUTES", default=30)
 CLIENT_SESSION_MAX_HOURS = env.int("CLIENT_SESSION_MAX_HOURS", default=12)
 NOTE_MAX_SCHEDULE_DAYS = env.int("NOTE_MAX_SCHEDULE_DAYS", default=730)

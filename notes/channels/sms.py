@@ -68,26 +68,31 @@ class SmsChannel(Channel):
     def send(self, delivery) -> Outcome:
         client = delivery.note.client
         body, remark = compose(message_context(delivery), discreet=client.discreet)
-        http_client = BaseUrlHttpClient(settings.TWILIO_API_BASE_URL)
-        twilio = TwilioClient(
-            settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client
+        return Outcome(provider_message_id=send_text(client.phone.as_e164, body), remark=remark)
+
+
+def send_text(to: str, body: str) -> str:
+    """Sends one text through Twilio; returns its SID. Raises DeliveryError."""
+    http_client = BaseUrlHttpClient(settings.TWILIO_API_BASE_URL)
+    twilio = TwilioClient(
+        settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client
+    )
+    try:
+        message = twilio.messages.create(
+            to=to,
+            body=body,
+            status_callback=settings.SITE_URL.rstrip("/") + reverse("webhooks:twilio-status"),
+            **_sender(),
         )
-        try:
-            message = twilio.messages.create(
-                to=client.phone.as_e164,
-                body=body,
-                status_callback=settings.SITE_URL.rstrip("/") + reverse("webhooks:twilio-status"),
-                **_sender(),
-            )
-        except TwilioException as exc:
-            raise _provider_error(exc) from exc
-        except (requests.RequestException, OSError) as exc:
-            raise DeliveryError(
-                f"SMS provider unreachable ({type(exc).__name__}).", permanent=False
-            ) from exc
-        finally:
-            http_client.close()
-        return Outcome(provider_message_id=message.sid or "", remark=remark)
+    except TwilioException as exc:
+        raise _provider_error(exc) from exc
+    except (requests.RequestException, OSError) as exc:
+        raise DeliveryError(
+            f"SMS provider unreachable ({type(exc).__name__}).", permanent=False
+        ) from exc
+    finally:
+        http_client.close()
+    return message.sid or ""
 
 
 def compose(context: dict, *, discreet: bool) -> tuple[str, str]:

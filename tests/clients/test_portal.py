@@ -148,3 +148,47 @@ def test_error_pages_a_client_can_reach_show_the_crisis_line(client, settings):
     assert missing.status_code == 404
     assert b"988" in missing.content
     assert b"988" not in client.get("/no-such-staff-page/").content
+
+
+def test_an_expired_link_can_ask_for_a_fresh_one_once_an_hour(
+    client, cast, reachable, smtp, monkeypatch
+):
+    from clients.tasks import send_fresh_link
+
+    sent = []
+    monkeypatch.setattr(send_fresh_link, "delay", sent.append)
+    link, token = link_issue(client=reachable)
+    ClientLink.objects.filter(pk=link.pk).update(expires_at=timezone.now())
+    page = client.get(reverse("portal:open", args=[token]))
+    assert b"Send me a fresh link" in page.content
+    for _ in range(3):
+        answer = client.post(reverse("portal:fresh-link", args=[token]))
+        assert b"If we have a way to reach you" in answer.content
+    assert sent == [reachable.pk]
+    # The task sends it, discreetly, by the client's consented email; the new link works.
+    assert send_fresh_link(reachable.pk) == "email"
+    text = smtp.messages[0].get_body(("plain",)).get_content()
+    new_path = "/c/" + text.split("/c/", 1)[1].split()[0]
+    assert client.get(new_path).status_code == 200
+    assert reachable.preferred_name not in smtp.messages[0].as_string()
+
+
+@pytest.mark.parametrize("problem", ["unknown", "revoked", "discharged"])
+def test_no_fresh_link_for_unknown_revoked_or_discharged_but_the_same_answer(
+    client, cast, reachable, problem, monkeypatch
+):
+    from clients.tasks import send_fresh_link
+
+    sent = []
+    monkeypatch.setattr(send_fresh_link, "delay", sent.append)
+    link, token = link_issue(client=reachable)
+    if problem == "unknown":
+        token = "y" * 32
+    elif problem == "revoked":
+        ClientLink.objects.filter(pk=link.pk).update(revoked_at=timezone.now())
+    else:
+        type(reachable).objects.filter(pk=reachable.pk).update(status="discharged")
+    answer = client.post(reverse("portal:fresh-link", args=[token]))
+    assert answer.status_code == 200
+    assert b"If we have a way to reach you" in answer.content
+    assert sent == []
