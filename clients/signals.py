@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 from functools import cache
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from clients import questionnaires
 from clients.models import CheckIn, Client, QuestionnaireResponse, Signal
 
+logger = logging.getLogger(__name__)
 CHECK_IN_TEXT_MAX = 500
 
 
@@ -32,9 +34,7 @@ def _publish(task, signal_id: int) -> None:
     except Exception:
         # The signal row is saved and shows on the dashboard; the sweep of unalerted urgent
         # signals (clients.tasks.alert_sweep) sends the alert once the broker is back.
-        import logging
-
-        logging.getLogger(__name__).warning("alert for signal %s not queued", signal_id)
+        logger.warning("alert for signal %s not queued", signal_id)
 
 
 @transaction.atomic
