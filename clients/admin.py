@@ -21,7 +21,7 @@ class ClientAdmin(ClientScopedAdmin):
     list_select_related = ["primary_therapist"]
     search_fields = ["preferred_name"]
     inlines = [ConsentInline]
-    actions = ["fresh_link", "revoke_links"]
+    actions = ["fresh_link", "revoke_links", "invite_phq9", "invite_gad7"]
     fieldsets = [
         (None, {"fields": ["practice", "primary_therapist", "preferred_name", "status"]}),
         ("Contact", {"fields": ["email", "phone", "preferred_channel", "discreet"]}),
@@ -48,6 +48,28 @@ class ClientAdmin(ClientScopedAdmin):
     def revoke_links(self, request, queryset) -> None:
         revoked = sum(links_revoke(client=client) for client in queryset)
         self.message_user(request, f"{revoked} links revoked.", messages.SUCCESS)
+
+    def _invite(self, request, queryset, code: str) -> None:
+        from django.core.exceptions import ValidationError
+
+        from notes.services import questionnaire_invite
+
+        for client in queryset:
+            try:
+                questionnaire_invite(therapist=request.user, client=client, code=code)
+            except (ValidationError, Client.DoesNotExist) as exc:
+                text = "; ".join(getattr(exc, "messages", [])) or "not your client"
+                self.message_user(request, f"#{client.pk}: {text}", messages.WARNING)
+            else:
+                self.message_user(request, f"#{client.pk}: invitation sent.", messages.SUCCESS)
+
+    @admin.action(description="Invite to fill in the PHQ-9")
+    def invite_phq9(self, request, queryset) -> None:
+        self._invite(request, queryset, "phq9")
+
+    @admin.action(description="Invite to fill in the GAD-7")
+    def invite_gad7(self, request, queryset) -> None:
+        self._invite(request, queryset, "gad7")
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

@@ -45,7 +45,24 @@ def alert_therapist(signal_id: int) -> str:
     )
     Signal.objects.filter(pk=signal_id).update(alerted_at=timezone.now())
     logger.info("signal %s: therapist %s alerted", signal_id, therapist.pk)
+    if therapist.alert_phone:
+        _alert_by_sms(therapist, context)
     return "alerted"
+
+
+def _alert_by_sms(therapist, context: dict) -> None:
+    """A text as well, when the therapist gave a number and SMS is set up. Best effort: the
+    email has gone and the signal is recorded whatever happens here."""
+    from notes.channels.base import DeliveryError
+    from notes.channels.sms import SmsChannel, send_text
+
+    if SmsChannel().unavailable_reason():
+        return
+    text = render_to_string("clients/messages/alert_sms.txt", context).strip()
+    try:
+        send_text(therapist.alert_phone.as_e164, text)
+    except DeliveryError as exc:
+        logger.warning("sms alert to therapist %s failed: %s", therapist.pk, exc.reason)
 
 
 @shared_task(name="clients.tasks.alert_sweep")

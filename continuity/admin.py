@@ -32,7 +32,18 @@ class TherapistAdmin(UserAdmin):
     search_fields = ["display_name", "email"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Profile", {"fields": ["display_name", "practice", "role", "availability_statement"]}),
+        (
+            "Profile",
+            {
+                "fields": [
+                    "display_name",
+                    "practice",
+                    "role",
+                    "availability_statement",
+                    "alert_phone",
+                ]
+            },
+        ),
         (
             "Permissions",
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},

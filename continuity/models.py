@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
 from timezone_field import TimeZoneField
 
 DEFAULT_CRISIS_RESOURCES = (
@@ -92,6 +93,9 @@ class Therapist(AbstractBaseUser, PermissionsMixin):
         max_length=300,
         default="I read messages on weekdays, 9–5.",
         help_text="Shown to clients wherever they can write.",
+    )
+    alert_phone = PhoneNumberField(
+        blank=True, help_text="Mobile number for urgent alerts by SMS (optional)."
     )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to the admin.")

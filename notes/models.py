@@ -25,6 +25,12 @@ class Note(models.Model):
     moment = models.ForeignKey(
         "clients.Moment", on_delete=models.SET_NULL, null=True, blank=True, related_name="notes"
     )
+    questionnaire = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=[("phq9", "PHQ-9"), ("gad7", "GAD-7")],
+        help_text="The note invites the client to fill in this questionnaire on their page.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 

@@ -134,6 +134,31 @@ def _channel_errors(client: Client, wanted: list[str], consented: set[str]) -> d
     return {"channels": problems} if problems else {}
 
 
+QUESTIONNAIRE_INVITATION = (
+    "If and when you feel like it, there is a short questionnaire ({title}) on your page. "
+    "It helps me see how things have been for you over the last two weeks."
+)
+
+
+@transaction.atomic
+def questionnaire_invite(*, therapist, client: Client, code: str) -> Note:
+    """Sends the client a note inviting them to fill in PHQ-9 or GAD-7 on their page.
+    Raises ValidationError for an unknown questionnaire or whatever note_create refuses."""
+    from clients.questionnaires import INSTRUMENTS
+
+    instrument = INSTRUMENTS.get(code)
+    if instrument is None:
+        raise ValidationError({"questionnaire": "Unknown questionnaire."})
+    note = note_create(
+        therapist=therapist,
+        client=client,
+        body=QUESTIONNAIRE_INVITATION.format(title=instrument.title),
+    )
+    note.questionnaire = code
+    note.save(update_fields=["questionnaire"])
+    return note
+
+
 @transaction.atomic
 def note_edit(*, therapist, note_id: int, body: str) -> Note:
     """Rewrites a note that has not started sending. Raises Note.DoesNotExist for a note that

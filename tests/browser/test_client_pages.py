@@ -11,6 +11,7 @@ from playwright.sync_api import Locator, Page, expect
 from clients.links import link_issue
 from clients.models import Channel, CheckIn, Signal
 from notes.services import delivery_send, note_create
+from tests.browser.conftest import SCREENSHOTS
 
 NOTE = "Thinking of you before Thursday. Try the two-minute breathing we practised."
 HARD_TIME = "I'm having a hard time"
@@ -127,3 +128,24 @@ def test_hard_time_button_works_without_a_session(live_server, page):
     ).to_be_visible()
     expect(page.get_by_role("region", name="Right now")).to_contain_text("988")
     assert not Signal.objects.filter(kind=Signal.Kind.HARD_TIME).exists()
+
+
+def test_pages_reflow_at_200_percent_zoom(browser, cast, reachable, live_server):
+    """200% zoom on a 390 px phone leaves 195 CSS px: nothing may scroll sideways, and the
+    crisis line and the hard-time button stay on the first screen."""
+    _sent_note(cast, reachable)
+    context = browser.new_context(
+        viewport={"width": 195, "height": 422}, device_scale_factor=4, is_mobile=True
+    )
+    page = context.new_page()
+    try:
+        page.goto(_open_url(live_server, reachable))
+        _assert_crisis_help_at_hand(page)
+        page.get_by_role("button", name="Open your notes").click()
+        expect(page.get_by_text(NOTE)).to_be_visible()
+        _assert_crisis_help_at_hand(page)
+        page.goto(live_server.url + reverse("portal:preferences"))
+        _assert_crisis_help_at_hand(page)
+        page.screenshot(path=str(SCREENSHOTS / "client-notes-200-percent.png"), full_page=False)
+    finally:
+        context.close()

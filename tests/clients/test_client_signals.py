@@ -189,3 +189,30 @@ def _with_consent(client):
 
     ConsentFactory(client=client, channel=Channel.IN_APP)
     return client
+
+
+def test_the_alert_also_goes_by_sms_when_the_therapist_gave_a_number(
+    cast, reachable, smtp, twilio_api
+):
+    cast.therapist.alert_phone = "+12025550188"
+    cast.therapist.save()
+    signal = Signal.objects.create(
+        client=reachable, kind=Signal.Kind.HARD_TIME, severity=Signal.Severity.URGENT
+    )
+    assert alert_therapist(signal.pk) == "alerted"
+    assert smtp.count() == 1
+    sent = twilio_api.messages[0].form
+    assert sent["To"] == "+12025550188"
+    assert reachable.preferred_name not in sent["Body"]
+
+
+def test_the_therapist_invites_a_questionnaire_by_note(portal, cast, reachable):
+    from notes.services import questionnaire_invite
+
+    note = questionnaire_invite(therapist=cast.therapist, client=reachable, code="phq9")
+    delivery_send(delivery_id=note.deliveries.get(channel="in_app").pk)
+    html = portal.get(reverse("portal:notes")).content.decode()
+    assert reverse("portal:questionnaire", args=["phq9"]) in html
+    assert "Fill in the PHQ-9" in html
+    with pytest.raises(ValidationError):
+        questionnaire_invite(therapist=cast.therapist, client=reachable, code="bdi")
