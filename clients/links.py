@@ -43,8 +43,15 @@ def link_lookup(token: str) -> ClientLink | None:
 # --- The client's browser session ------------------------------------------------------
 
 
-def session_start(*, link: ClientLink) -> str:
-    """Starts a session for the link's client; returns the raw cookie token (never stored)."""
+def session_start(*, link: ClientLink) -> str | None:
+    """Uses the link up and starts a session for its client; returns the raw cookie token
+    (never stored), or None when the link was used in the meantime (a double submit, or a
+    copy of the link opened elsewhere first)."""
+    used = ClientLink.objects.filter(pk=link.pk, used_at__isnull=True).update(
+        used_at=timezone.now()
+    )
+    if not used:
+        return None
     token = secrets.token_urlsafe(32)
     ClientSession.objects.create(client_id=link.client_id, token_hash=_hash(token))
     return token

@@ -201,6 +201,9 @@ class ClientLink(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it started a session; a link works once."
+    )
     requested = models.BooleanField(
         default=False, help_text="Sent because the client asked for a fresh link."
     )
@@ -213,7 +216,7 @@ class ClientLink(models.Model):
 
     @property
     def usable(self) -> bool:
-        return self.revoked_at is None and self.expires_at > timezone.now()
+        return self.revoked_at is None and self.used_at is None and self.expires_at > timezone.now()
 
 
 class CheckIn(models.Model):

@@ -45,10 +45,15 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         return _private(render(request, "portal/link_invalid.html", {"token": token}, status=404))
     if request.method == "POST":
+        session_token = session_start(link=link)
+        if session_token is None:
+            return _private(
+                render(request, "portal/link_invalid.html", {"token": token}, status=404)
+            )
         response = redirect("portal:notes")
         response.set_cookie(
             settings.CLIENT_SESSION_COOKIE,
-            session_start(link=link),
+            session_token,
             max_age=settings.CLIENT_SESSION_MAX_HOURS * 3600,
             path="/c/",
             secure=settings.SESSION_COOKIE_SECURE,

@@ -192,3 +192,22 @@ def test_no_fresh_link_for_unknown_revoked_or_discharged_but_the_same_answer(
     assert answer.status_code == 200
     assert b"If we have a way to reach you" in answer.content
     assert sent == []
+
+
+def test_a_link_opens_the_notes_once(client, sent_note, monkeypatch):
+    from clients.tasks import send_fresh_link
+
+    _, token = link_issue(client=sent_note.client)
+    url = reverse("portal:open", args=[token])
+    assert client.get(url).status_code == 200  # looking uses nothing up
+    assert client.post(url).status_code == 302
+    other_device = type(client)()
+    assert other_device.get(url).status_code == 404
+    replay = other_device.post(url)
+    assert replay.status_code == 404 and b"no longer works" in replay.content
+    assert "continuity_client" not in other_device.cookies
+    # A used link may still ask for a fresh one.
+    sent = []
+    monkeypatch.setattr(send_fresh_link, "delay", sent.append)
+    other_device.post(reverse("portal:fresh-link", args=[token]))
+    assert sent == [sent_note.client.pk]
