@@ -3,7 +3,15 @@ from __future__ import annotations
 from django.contrib import admin, messages
 
 from clients.links import link_issue, link_url, links_revoke
-from clients.models import Appointment, Client, Consent, Moment
+from clients.models import (
+    Appointment,
+    CheckIn,
+    Client,
+    Consent,
+    Moment,
+    QuestionnaireResponse,
+    Signal,
+)
 from continuity.admin_scoping import ClientScopedAdmin
 
 
@@ -109,3 +117,38 @@ class MomentAdmin(ClientScopedAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class ReadOnlyScopedAdmin(ClientScopedAdmin):
+    """What clients sent: readable by their therapist, never editable here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Signal)
+class SignalAdmin(ReadOnlyScopedAdmin):
+    list_display = ["created_at", "client", "kind", "severity", "reaction", "alerted_at"]
+    list_filter = ["severity", "kind"]
+    list_select_related = ["client"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(ReadOnlyScopedAdmin):
+    list_display = ["created_at", "client", "mood"]
+    list_select_related = ["client"]
+    fields = ["client", "mood", "text", "created_at"]
+
+
+@admin.register(QuestionnaireResponse)
+class QuestionnaireResponseAdmin(ReadOnlyScopedAdmin):
+    list_display = ["created_at", "client", "instrument", "total", "severity"]
+    list_filter = ["instrument"]
+    list_select_related = ["client"]

@@ -64,6 +64,10 @@ def therapist_group() -> Group:
             content_type__app_label="continuity", codename__in=["view_practice", "view_therapist"]
         )
         | Permission.objects.filter(
+            content_type__app_label="clients",
+            codename__in=["view_signal", "view_checkin", "view_questionnaireresponse"],
+        )
+        | Permission.objects.filter(
             content_type__app_label="notes",
             codename__in=[
                 "view_note",

@@ -102,3 +102,14 @@ def test_notes_and_deliveries_in_admin_are_scoped_and_read_only(client, staff_ca
     assert shown == {mine.pk}
     assert client.get(reverse("admin:notes_note_change", args=[theirs.pk])).status_code == 302
     assert client.get(reverse("admin:notes_note_add")).status_code == 403
+
+
+def test_what_clients_sent_is_readable_by_their_therapist_only(client, staff_cast):
+    from clients.models import Signal
+
+    Signal.objects.create(client=staff_cast.client, kind="hard_time", severity="urgent")
+    Signal.objects.create(client=staff_cast.other_client, kind="hard_time", severity="urgent")
+    client.force_login(staff_cast.therapist)
+    listing = client.get(reverse("admin:clients_signal_changelist"))
+    assert {s.client_id for s in listing.context["cl"].result_list} == {staff_cast.client.pk}
+    assert client.get(reverse("admin:clients_signal_add")).status_code == 403
