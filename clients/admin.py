@@ -12,7 +12,7 @@ from clients.models import (
     QuestionnaireResponse,
     Signal,
 )
-from continuity.admin_scoping import ClientScopedAdmin
+from continuity.admin_scoping import ClientScopedAdmin, ReadOnlyClientScopedAdmin
 
 
 class ConsentInline(admin.TabularInline):
@@ -119,21 +119,8 @@ class MomentAdmin(ClientScopedAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ReadOnlyScopedAdmin(ClientScopedAdmin):
-    """What clients sent: readable by their therapist, never editable here."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Signal)
-class SignalAdmin(ReadOnlyScopedAdmin):
+class SignalAdmin(ReadOnlyClientScopedAdmin):
     list_display = ["created_at", "client", "kind", "severity", "reaction", "alerted_at"]
     list_filter = ["severity", "kind"]
     list_select_related = ["client"]
@@ -141,14 +128,14 @@ class SignalAdmin(ReadOnlyScopedAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(ReadOnlyScopedAdmin):
+class CheckInAdmin(ReadOnlyClientScopedAdmin):
     list_display = ["created_at", "client", "mood"]
     list_select_related = ["client"]
     fields = ["client", "mood", "text", "created_at"]
 
 
 @admin.register(QuestionnaireResponse)
-class QuestionnaireResponseAdmin(ReadOnlyScopedAdmin):
+class QuestionnaireResponseAdmin(ReadOnlyClientScopedAdmin):
     list_display = ["created_at", "client", "instrument", "total", "severity"]
     list_filter = ["instrument"]
     list_select_related = ["client"]

@@ -33,3 +33,17 @@ class ClientScopedAdmin(admin.ModelAdmin):
             elif db_field.related_model is Practice:
                 kwargs["queryset"] = Practice.objects.filter(pk=user.practice_id)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ReadOnlyClientScopedAdmin(ClientScopedAdmin):
+    """Rows written by the application (deliveries, what clients sent): readable within the
+    same scope, never added, edited or deleted here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

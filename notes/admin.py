@@ -5,20 +5,9 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from continuity.admin_scoping import ClientScopedAdmin
+from continuity.admin_scoping import ClientScopedAdmin, ReadOnlyClientScopedAdmin
 from notes.models import Delivery, Note, NoteTemplate
 from notes.services import note_cancel
-
-
-class ReadOnlyAdmin(ClientScopedAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class DeliveryInline(admin.TabularInline):
@@ -33,7 +22,7 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(Note)
-class NoteAdmin(ReadOnlyAdmin):
+class NoteAdmin(ReadOnlyClientScopedAdmin):
     list_display = ["id", "client", "therapist", "created_at", "send_at", "cancelled_at"]
     list_select_related = ["client", "therapist"]
     inlines = [DeliveryInline]
@@ -48,7 +37,7 @@ class NoteAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
+class DeliveryAdmin(ReadOnlyClientScopedAdmin):
     therapist_path = "note__client__primary_therapist"
     list_display = ["id", "note", "channel", "state", "due_at", "attempts", "reason"]
     list_filter = ["state", "channel"]
