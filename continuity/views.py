@@ -7,10 +7,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from clients.models import Client
-from clients.selectors import caseload_for
 from continuity import health
+from continuity.selectors import caseload_attention
 
 STATUS_FILTERS = {
+    "attention": Client.Status.ACTIVE,  # active clients with at least one reason
     "active": Client.Status.ACTIVE,
     "paused": Client.Status.PAUSED,
     "discharged": Client.Status.DISCHARGED,
@@ -37,9 +38,16 @@ def caseload(request: HttpRequest) -> HttpResponse:
     chosen = request.GET.get("status", "active")
     if chosen not in STATUS_FILTERS:
         chosen = "active"
-    clients = caseload_for(therapist=request.user, status=STATUS_FILTERS[chosen])
+    rows = caseload_attention(therapist=request.user, status=STATUS_FILTERS[chosen])
+    if chosen == "attention":
+        rows = [row for row in rows if row.reasons]
     return render(
         request,
         "continuity/caseload.html",
-        {"clients": clients, "chosen": chosen, "filters": list(STATUS_FILTERS)},
+        {
+            "rows": rows,
+            "clients": [row.client for row in rows],
+            "chosen": chosen,
+            "filters": list(STATUS_FILTERS),
+        },
     )

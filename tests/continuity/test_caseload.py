@@ -83,7 +83,8 @@ def test_caseload_query_count_does_not_grow_with_caseload(
         c = ClientFactory(primary_therapist=cast.therapist)
         AppointmentFactory(client=c)
     client.force_login(cast.therapist)
-    with django_assert_max_num_queries(4):
+    # session, user, the user's practice (page header), clients, signals, moods, moments
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("caseload"))
     assert len(response.context["clients"]) == 26
     assert Client.objects.count() == 28  # the colleagues' stay off the page
@@ -93,3 +94,16 @@ def test_sign_out_is_a_post_and_ends_the_session(client, cast):
     client.force_login(cast.therapist)
     client.post(reverse("logout"))
     assert client.get(reverse("caseload")).status_code == 302
+
+
+def test_caseload_puts_urgent_clients_first_and_says_why(client, cast):
+    from clients.models import Signal
+
+    late = ClientFactory(primary_therapist=cast.therapist, preferred_name="Zed")
+    Signal.objects.create(client=late, kind="hard_time", severity="urgent")
+    client.force_login(cast.therapist)
+    response = client.get(reverse("caseload"))
+    assert [c.preferred_name for c in response.context["clients"]] == ["Zed", "Ava"]
+    assert "Asked for support" in response.content.decode()
+    only = client.get(reverse("caseload"), {"status": "attention"})
+    assert [c.preferred_name for c in only.context["clients"]] == ["Zed"]
