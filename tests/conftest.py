@@ -109,3 +109,15 @@ def make_reachable(cast):
         return client
 
     return make
+
+
+@pytest.fixture
+def portal(client, reachable):
+    """A browser signed in as `reachable`, through a real link."""
+    from django.urls import reverse
+
+    from clients.links import link_issue
+
+    _, token = link_issue(client=reachable)
+    client.post(reverse("portal:open", args=[token]))
+    return client

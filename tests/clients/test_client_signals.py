@@ -8,21 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients import signals
-from clients.links import link_issue
 from clients.models import CheckIn, Signal
 from clients.tasks import alert_sweep, alert_therapist
 from notes.services import delivery_send, note_create
 from tests.helpers import wait_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def portal(client, cast, reachable):
-    """A browser with the client's session, opened from a real link."""
-    _, token = link_issue(client=reachable)
-    client.post(reverse("portal:open", args=[token]))
-    return client
 
 
 @pytest.fixture

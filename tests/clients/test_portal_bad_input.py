@@ -3,18 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.urls import reverse
-
-from clients.links import link_issue
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def portal(client, reachable):
-    _, token = link_issue(client=reachable)
-    client.post(reverse("portal:open", args=[token]))
-    return client
 
 
 @pytest.mark.parametrize(

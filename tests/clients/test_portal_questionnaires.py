@@ -6,17 +6,9 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from clients.links import link_issue
 from clients.models import QuestionnaireResponse, Signal
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def portal(client, reachable):
-    _, token = link_issue(client=reachable)
-    client.post(reverse("portal:open", args=[token]))
-    return client
 
 
 def answers(values):

@@ -7,20 +7,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.links import link_issue
 from clients.models import Client, Consent
 from notes.models import Delivery
 from notes.services import delivery_send, note_create
 
 pytestmark = pytest.mark.django_db
 State = Delivery.State
-
-
-@pytest.fixture
-def portal(client, reachable):
-    _, token = link_issue(client=reachable)
-    client.post(reverse("portal:open", args=[token]))
-    return client
 
 
 def post(portal, **data):
