@@ -88,6 +88,12 @@ def moment_create(*, client: Client, created_by, date: dt.date, label: str) -> M
     return moment
 
 
+@transaction.atomic
+def moment_delete(*, therapist, moment_id: int) -> None:
+    """Raises Moment.DoesNotExist unless the moment belongs to one of the therapist's clients."""
+    Moment.objects.get(pk=moment_id, client__primary_therapist=therapist).delete()
+
+
 SMS_START_TEXT_VERSION = "sms-start"
 
 

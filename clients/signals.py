@@ -203,3 +203,19 @@ def questionnaire_submit(
         )
         _alert_on_commit(urgent)
     return response, result
+
+
+@transaction.atomic
+def signal_acknowledge(*, therapist, client_id: int, signal_ids: list[int] | None = None) -> int:
+    """Marks the client's open signals as seen by the therapist (all of them when
+    ``signal_ids`` is None); returns how many. Raises Client.DoesNotExist for a client who is
+    not the therapist's own. Acknowledging twice keeps the first who and when."""
+    client = Client.objects.get(pk=client_id, primary_therapist=therapist)
+    open_signals = Signal.objects.filter(client=client, acknowledged_at__isnull=True)
+    if signal_ids is not None:
+        open_signals = open_signals.filter(pk__in=signal_ids)
+    count = open_signals.update(acknowledged_at=timezone.now(), acknowledged_by=therapist)
+    logger.info(
+        "client %s: %d signals acknowledged by therapist %s", client.pk, count, therapist.pk
+    )
+    return count

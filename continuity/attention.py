@@ -162,7 +162,9 @@ def _moment(facts: Facts) -> list[Reason]:
     ahead = (facts.next_moment - facts.today).days
     if ahead < 0 or ahead > threshold("ATTENTION_MOMENT_DAYS_AHEAD"):
         return []
-    when = "today" if ahead == 0 else "tomorrow" if ahead == 1 else f"in {ahead} days"
+    if ahead == 0:
+        return [Reason(MOMENT, "A moment that matters today: a good day for a note", "moment")]
+    when = "tomorrow" if ahead == 1 else f"in {ahead} days"
     return [Reason(MOMENT, f"A moment that matters {when}", "moment")]
 
 

@@ -97,6 +97,9 @@ class Therapist(AbstractBaseUser, PermissionsMixin):
     alert_phone = PhoneNumberField(
         blank=True, help_text="Mobile number for urgent alerts by SMS (optional)."
     )
+    time_zone = TimeZoneField(
+        default="America/New_York", help_text="The dashboard shows times in this zone."
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to the admin.")
     date_joined = models.DateTimeField(default=timezone.now, editable=False)

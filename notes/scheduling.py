@@ -23,10 +23,10 @@ def next_allowed(client: Client, when: dt.datetime) -> dt.datetime:
     if local.time().replace(tzinfo=None) >= end:  # quiet hours wrap midnight: ends tomorrow
         end_date += dt.timedelta(days=1)
     wall = dt.datetime.combine(end_date, end)
-    return _from_wall_clock(wall, zone)
+    return from_wall_clock(wall, zone)
 
 
-def _from_wall_clock(wall: dt.datetime, zone) -> dt.datetime:
+def from_wall_clock(wall: dt.datetime, zone) -> dt.datetime:
     candidate = wall.replace(tzinfo=zone)
     # A round trip that changes the reading means the time was skipped: move past the gap.
     roundtrip = candidate.astimezone(dt.UTC).astimezone(zone)
@@ -37,4 +37,4 @@ def _from_wall_clock(wall: dt.datetime, zone) -> dt.datetime:
 
 def local_day_at(client: Client, day: dt.date, hour: int) -> dt.datetime:
     """``hour``:00 on ``day`` in the client's zone, as an aware UTC datetime."""
-    return _from_wall_clock(dt.datetime.combine(day, dt.time(hour)), client.time_zone)
+    return from_wall_clock(dt.datetime.combine(day, dt.time(hour)), client.time_zone)

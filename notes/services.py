@@ -16,7 +16,7 @@ from django.utils import timezone
 from clients.models import Channel, Client, Consent, Moment
 from clients.selectors import active_consent_channels
 from notes import channels
-from notes.models import NOTE_MAX_LENGTH, Delivery, Note
+from notes.models import NOTE_MAX_LENGTH, Delivery, Note, NoteTemplate
 from notes.scheduling import local_day_at, next_allowed
 
 logger = logging.getLogger(__name__)
@@ -66,29 +66,9 @@ def note_create(
         errors.setdefault("client", []).append("This client has been discharged.")
     elif client.status == Client.Status.PAUSED:
         errors.setdefault("client", []).append("This client has paused contact.")
-    if moment is not None:
-        if moment.client_id != client.pk:
-            errors.setdefault("moment", []).append("That moment belongs to another client.")
-        elif send_at is None:
-            send_at = max(now, local_day_at(client, moment.date, settings.NOTE_MOMENT_LOCAL_HOUR))
-    if send_at is not None:
-        if timezone.is_naive(send_at):
-            errors.setdefault("send_at", []).append("Give the time with its time zone.")
-        elif send_at < now - PAST_TOLERANCE:
-            errors.setdefault("send_at", []).append("That time has already passed.")
-        elif send_at > now + dt.timedelta(days=settings.NOTE_MAX_SCHEDULE_DAYS):
-            errors.setdefault("send_at", []).append(
-                f"Schedule at most {settings.NOTE_MAX_SCHEDULE_DAYS} days ahead."
-            )
-    paused_until = client.paused_until
-    if "send_at" not in errors and paused_until is not None and (send_at or now) < paused_until:
-        errors["send_at"] = [f"The client paused notes until {paused_until:%d %b %Y}."]
-    wanted = list(dict.fromkeys(channels_ if channels_ is not None else default_channels(client)))
-    consented = active_consent_channels(client=client)
-    if channels_ is None:
-        # The private page is a quiet extra: add it only when consented, never fail for it.
-        wanted = [c for c in wanted if c != Channel.IN_APP or c in consented]
-    errors.update(_channel_errors(client, wanted, consented))
+    send_at = _timing(client, send_at, moment, now, errors)
+    wanted, problems = note_channels(client=client, channels_=channels_)
+    errors.update(problems)
     if errors:
         raise ValidationError(errors)
 
@@ -114,6 +94,50 @@ def note_create(
     enqueue_on_commit([d.pk for d in deliveries if d.state == State.QUEUED])
     logger.info("note %s accepted for client %s: %d deliveries", note.pk, client.pk, len(wanted))
     return note
+
+
+def _timing(
+    client: Client,
+    send_at: dt.datetime | None,
+    moment: Moment | None,
+    now: dt.datetime,
+    errors: dict[str, list[str]],
+) -> dt.datetime | None:
+    """When a note should go: ``send_at``, else the moment's day, else now (None). Adds what
+    is wrong with it to ``errors``."""
+    if moment is not None:
+        if moment.client_id != client.pk:
+            errors.setdefault("moment", []).append("That moment belongs to another client.")
+        elif send_at is None:
+            send_at = max(now, local_day_at(client, moment.date, settings.NOTE_MOMENT_LOCAL_HOUR))
+    if send_at is not None:
+        if timezone.is_naive(send_at):
+            errors.setdefault("send_at", []).append("Give the time with its time zone.")
+        elif send_at < now - PAST_TOLERANCE:
+            errors.setdefault("send_at", []).append("That time has already passed.")
+        elif send_at > now + dt.timedelta(days=settings.NOTE_MAX_SCHEDULE_DAYS):
+            errors.setdefault("send_at", []).append(
+                f"Schedule at most {settings.NOTE_MAX_SCHEDULE_DAYS} days ahead."
+            )
+    paused_until = client.paused_until
+    if "send_at" not in errors and paused_until is not None and (send_at or now) < paused_until:
+        errors["send_at"] = [f"The client paused notes until {paused_until:%d %b %Y}."]
+    return send_at
+
+
+def note_channels(
+    *, client: Client, channels_: Iterable[str] | None = None
+) -> tuple[list[str], dict[str, list[str]]]:
+    """The channels a note to this client would use, and what stands in the way of each.
+
+    With no ``channels_``: the preferred channel, plus the private page when consented.
+    """
+    wanted = list(dict.fromkeys(channels_ if channels_ is not None else default_channels(client)))
+    consented = active_consent_channels(client=client)
+    if channels_ is None:
+        # The private page is a quiet extra: add it only when consented, never fail for it.
+        wanted = [c for c in wanted if c != Channel.IN_APP or c in consented]
+    return wanted, _channel_errors(client, wanted, consented)
 
 
 def _channel_errors(client: Client, wanted: list[str], consented: set[str]) -> dict:
@@ -159,19 +183,53 @@ def questionnaire_invite(*, therapist, client: Client, code: str) -> Note:
     return note
 
 
+KEEP = object()  # note_edit: leave the time as it is
+
+
 @transaction.atomic
-def note_edit(*, therapist, note_id: int, body: str) -> Note:
-    """Rewrites a note that has not started sending. Raises Note.DoesNotExist for a note that
-    is not the therapist's own, ValidationError for a bad body or one already on its way."""
-    note = Note.objects.select_for_update().get(pk=note_id, therapist=therapist)
+def note_edit(
+    *, therapist, note_id: int, body: str, send_at=KEEP, moment: Moment | None = None
+) -> Note:
+    """Rewrites and, when ``send_at`` is given (None = now), reschedules a note that has not
+    started sending. Raises Note.DoesNotExist for a note that is not the therapist's own,
+    ValidationError for a bad body or time, or a note already on its way; nothing changes then.
+    """
+    note = (
+        Note.objects.select_for_update()
+        .select_related("client")
+        .get(pk=note_id, therapist=therapist)
+    )
+    now = timezone.now()
+    errors: dict[str, list[str]] = {}
     body = (body or "").strip()
     if not body or len(body) > NOTE_MAX_LENGTH:
-        raise ValidationError({"body": f"Write between 1 and {NOTE_MAX_LENGTH} characters."})
+        errors["body"] = [f"Write between 1 and {NOTE_MAX_LENGTH} characters."]
     if note.cancelled_at or note.deliveries.exclude(state=State.SCHEDULED).exists():
         raise ValidationError({"body": "This note has already started on its way."})
+    if send_at is not KEEP:
+        send_at = _timing(note.client, send_at, moment, now, errors)
+    if errors:
+        raise ValidationError(errors)
     note.body = body
-    note.save(update_fields=["body"])
+    fields = ["body"]
+    if send_at is not KEEP:
+        note.send_at, note.moment = send_at, moment
+        fields += ["send_at", "moment"]
+        _reschedule(note, send_at or now, now)
+    note.save(update_fields=fields)
     return note
+
+
+def _reschedule(note: Note, start: dt.datetime, now: dt.datetime) -> None:
+    due_now = []
+    for delivery in note.deliveries.all():
+        channel = channels.get(delivery.channel)
+        delivery.due_at = next_allowed(note.client, start) if channel.intrusive else start
+        if delivery.due_at <= now:
+            delivery.state, delivery.queued_at = State.QUEUED, now
+            due_now.append(delivery.pk)
+        delivery.save(update_fields=["due_at", "state", "queued_at"])
+    enqueue_on_commit(due_now)
 
 
 @transaction.atomic
@@ -474,3 +532,32 @@ def delivery_record_provider_status(
         delivery.save(update_fields=["state", "failed_at", "reason"])
         return True
     return False
+
+
+# --- A therapist's own templates ---------------------------------------------------------
+
+
+@transaction.atomic
+def template_save(
+    *, therapist, title: str, body: str, template_id: int | None = None
+) -> NoteTemplate:
+    """Creates a template, or rewrites one of the therapist's own (``template_id``).
+
+    Raises NoteTemplate.DoesNotExist for anyone else's template, ValidationError for an empty
+    or over-long title or body, or a title the therapist already uses.
+    """
+    if template_id is None:
+        template = NoteTemplate(therapist=therapist)
+    else:
+        template = NoteTemplate.objects.select_for_update().get(pk=template_id, therapist=therapist)
+    template.title = (title or "").strip()
+    template.body = (body or "").strip()
+    template.full_clean()  # lengths, blanks and the per-therapist unique title
+    template.save()
+    return template
+
+
+@transaction.atomic
+def template_delete(*, therapist, template_id: int) -> None:
+    """Raises NoteTemplate.DoesNotExist for anyone else's template."""
+    NoteTemplate.objects.get(pk=template_id, therapist=therapist).delete()

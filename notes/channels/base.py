@@ -23,6 +23,19 @@ class Outcome:
     remark: str = ""
 
 
+@dataclass(frozen=True)
+class Preview:
+    """Exactly what the client would receive on one channel, for the composer."""
+
+    channel: str
+    text: str
+    subject: str = ""
+    remark: str = ""
+    #: SMS only: the encoding and how many messages the text costs.
+    encoding: str = ""
+    segments: int | None = None
+
+
 class DeliveryError(Exception):
     """Raised by a channel. ``reason`` is shown to the therapist: no clinical text in it."""
 
@@ -44,6 +57,10 @@ class Channel(ABC):
     def contact_missing(self, client: Client) -> str | None:
         """Why this client cannot be reached on this channel (no address), or None."""
         return None
+
+    @abstractmethod
+    def preview(self, client: Client, context: dict) -> Preview:
+        """Renders the message from ``notes.messages`` context, sending nothing."""
 
     @abstractmethod
     def send(self, delivery: Delivery) -> Outcome:

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.signals import setting_changed
 
-from notes.channels.base import Channel, DeliveryError, Outcome
+from notes.channels.base import Channel, DeliveryError, Outcome, Preview
 from notes.messages import message_context, render
 
 
@@ -56,23 +56,36 @@ def _send(message) -> None:
         raise
 
 
+def compose(context: dict, *, discreet: bool) -> tuple[str, str, str]:
+    """The subject, plain text and HTML; the discreet variant holds no clinical text."""
+    variant = "discreet" if discreet else "full"
+    return (
+        render(f"email_{variant}_subject.txt", context),
+        render(f"email_{variant}.txt", context),
+        render(f"email_{variant}.html", context),
+    )
+
+
 class EmailChannel(Channel):
     name = "email"
 
     def contact_missing(self, client) -> str | None:
         return None if client.email else "No email address on file."
 
+    def preview(self, client, context: dict) -> Preview:
+        subject, text, _ = compose(context, discreet=client.discreet)
+        return Preview(channel=self.name, subject=subject, text=text)
+
     def send(self, delivery) -> Outcome:
         client = delivery.note.client
-        context = message_context(delivery)
-        variant = "discreet" if client.discreet else "full"
+        subject, text, html = compose(message_context(delivery), discreet=client.discreet)
         message = EmailMultiAlternatives(
-            subject=render(f"email_{variant}_subject.txt", context),
-            body=render(f"email_{variant}.txt", context),
+            subject=subject,
+            body=text,
             to=[client.email],
             headers={"Message-ID": message_id(delivery)},
         )
-        message.attach_alternative(render(f"email_{variant}.html", context), "text/html")
+        message.attach_alternative(html, "text/html")
         try:
             _send(message)
         except smtplib.SMTPResponseException as exc:

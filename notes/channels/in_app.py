@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from notes.channels.base import Channel, Outcome
+from notes.channels.base import Channel, Outcome, Preview
 
 
 class InAppChannel(Channel):
@@ -11,6 +11,9 @@ class InAppChannel(Channel):
 
     name = "in_app"
     intrusive = False
+
+    def preview(self, client, context: dict) -> Preview:
+        return Preview(channel=self.name, text=context["body"])
 
     def send(self, delivery) -> Outcome:
         return Outcome()

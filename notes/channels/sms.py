@@ -14,7 +14,7 @@ from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client as TwilioClient
 
-from notes.channels.base import Channel, DeliveryError, Outcome
+from notes.channels.base import Channel, DeliveryError, Outcome, Preview
 from notes.messages import message_context, render
 from notes.sms_segments import segment_count
 
@@ -64,6 +64,13 @@ class SmsChannel(Channel):
 
     def contact_missing(self, client) -> str | None:
         return None if client.phone else "No mobile number on file."
+
+    def preview(self, client, context: dict) -> Preview:
+        body, remark = compose(context, discreet=client.discreet)
+        encoding, segments = segment_count(body)
+        return Preview(
+            channel=self.name, text=body, remark=remark, encoding=encoding, segments=segments
+        )
 
     def send(self, delivery) -> Outcome:
         client = delivery.note.client

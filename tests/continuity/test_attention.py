@@ -102,7 +102,10 @@ def test_mood_baseline_window_is_a_setting(settings):
     assert "mood_drop" in codes(facts(moods=old + recent))
 
 
-@pytest.mark.parametrize(("ahead", "words"), [(0, "today"), (1, "tomorrow"), (3, "in 3 days")])
+@pytest.mark.parametrize(
+    ("ahead", "words"),
+    [(0, "today: a good day for a note"), (1, "tomorrow"), (3, "in 3 days")],
+)
 def test_moments_in_the_next_days(ahead, words):
     found = reasons(facts(next_moment=NOW.date() + dt.timedelta(days=ahead)))
     assert found[0].weight == MOMENT and found[0].words.endswith(words)
