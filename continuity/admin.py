@@ -40,6 +40,7 @@ class TherapistAdmin(UserAdmin):
                     "practice",
                     "role",
                     "availability_statement",
+                    "time_zone",
                     "alert_phone",
                 ]
             },

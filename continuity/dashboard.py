@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from clients import services as client_services
 from clients.links import link_issue, link_url
@@ -192,12 +191,11 @@ def compose(request: HttpRequest, pk: int) -> HttpResponse:
         draft = note_draft(therapist=request.user, client=client, body=body)
         return _render_composer(request, _composer(request, client, form, draft=draft), status=400)
     words = _when_words(note)
-    if request.htmx and _composer(request, client, form)["origin"] == "caseload":
+    if request.htmx:  # inline in a caseload row: an empty composer saying what happened
         fresh = ComposeForm(**_form_kwargs(request, client))
         return _render_composer(request, _composer(request, client, fresh, done=words))
     messages.success(request, words)
-    target = reverse("client_detail", args=[pk]) + "#scheduled"
-    return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+    return redirect(reverse("client_detail", args=[pk]) + "#scheduled")
 
 
 def _with_template(form: ComposeForm, client: Client) -> ComposeForm:

@@ -1,4 +1,4 @@
-"""Real-browser fixtures: Debian's Chromium driven by Playwright, at phone size.
+"""Real-browser fixtures: Debian's Chromium driven by Playwright, at phone or desktop size.
 
 Playwright's own browser download fails on these machines, so the tests use /usr/bin/chromium
 (`apt-get install chromium`; `.ci/run` installs it). Without it the tests skip locally and fail
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,11 @@ PHONE = {
     "has_touch": True,
 }
 
+# A laptop screen: the therapist's dashboard is mostly used at a desk.
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+SIZES = {"desktop": DESKTOP, "phone": PHONE}
+
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
@@ -64,14 +70,30 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+@contextmanager
+def new_page(browser: Browser, **options) -> Iterator[Page]:
+    """A fresh page in its own context (no cookies) with `options`; fails fast rather than
+    hanging."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh phone-sized page with no cookies; fails fast rather than hanging."""
-    context = browser.new_context(**PHONE)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+    with new_page(browser, **PHONE) as page:
+        yield page
+
+
+@pytest.fixture
+def desktop_page(browser: Browser) -> Iterator[Page]:
+    """A fresh desktop-sized (1280×900) page with no cookies."""
+    with new_page(browser, **DESKTOP) as page:
+        yield page
 
 
 @pytest.fixture

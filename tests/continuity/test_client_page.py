@@ -109,6 +109,7 @@ def test_client_page_shows_the_whole_thread(client, cast, reachable):
         '<svg class="spark"',
     ):
         assert words in page, words
+    assert "{#" not in page and "{%" not in page  # no template syntax leaks as text
 
 
 def test_acknowledging_one_signal_records_who_and_when_and_clears_attention(client, cast):
@@ -207,3 +208,15 @@ def test_a_moment_today_prompts_for_a_note_on_the_caseload(client, cast):
     page = client.get(reverse("caseload")).content.decode()
     assert "A moment that matters today: a good day for a note" in page
     assert reverse("compose", args=[cast.client.pk]) in page
+
+
+def test_times_show_in_the_therapists_own_zone(client, cast):
+    cast.therapist.time_zone = "Europe/London"
+    cast.therapist.save()
+    starts = dt.datetime(2031, 1, 15, 14, 30, tzinfo=dt.UTC)  # winter: London is UTC
+    AppointmentFactory(client=cast.client, starts_at=starts)
+    client.force_login(cast.therapist)
+    assert "Wed 15 Jan, 14:30" in client.get(reverse("caseload")).content.decode()
+    cast.therapist.time_zone = "Asia/Tokyo"
+    cast.therapist.save()
+    assert "Wed 15 Jan, 23:30" in client.get(reverse("caseload")).content.decode()

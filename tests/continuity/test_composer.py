@@ -187,11 +187,15 @@ def test_inline_compose_from_the_caseload_answers_with_the_fragment(signed_in, r
     assert Note.objects.count() == 1
 
 
-def test_compose_with_htmx_on_the_client_page_redirects_the_browser(signed_in, reachable):
-    response = signed_in.post(
-        reverse("compose", args=[reachable.pk]), form(reachable, body="Hi."), **HTMX
-    )
-    assert response["HX-Redirect"] == reverse("client_detail", args=[reachable.pk]) + "#scheduled"
+def test_the_client_page_composer_is_a_plain_post_the_caseload_one_swaps_itself(
+    signed_in, reachable
+):
+    page = signed_in.get(reverse("client_detail", args=[reachable.pk])).content.decode()
+    inline = signed_in.get(
+        reverse("compose", args=[reachable.pk]) + "?origin=caseload", **HTMX
+    ).content.decode()
+    swap = f'hx-target="#composer-{reachable.pk}"'
+    assert swap not in page and swap in inline
 
 
 def scheduled_note(signed_in, reachable, days=2) -> Note:
