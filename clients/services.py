@@ -26,6 +26,53 @@ def client_create(*, therapist, preferred_name: str, **fields) -> Client:
     return client
 
 
+CLIENT_EDITABLE = (
+    "preferred_name",
+    "time_zone",
+    "contact_cadence_days",
+    "email",
+    "phone",
+    "preferred_channel",
+    "discreet",
+    "quiet_hours_start",
+    "quiet_hours_end",
+)
+
+
+@transaction.atomic
+def client_update(*, client: Client, **fields) -> Client:
+    """Changes the named fields (any of CLIENT_EDITABLE). Raises ValidationError and saves
+    nothing for an unknown field or a bad value."""
+    unknown = set(fields) - set(CLIENT_EDITABLE)
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+    if "time_zone" in fields:
+        fields["time_zone"] = _time_zone(fields["time_zone"])
+    if "preferred_name" in fields:
+        fields["preferred_name"] = (fields["preferred_name"] or "").strip()
+    for name, value in fields.items():
+        setattr(client, name, value)
+    client.full_clean()
+    client.save()
+    return client
+
+
+@transaction.atomic
+def client_discharge(*, client: Client) -> Client:
+    """Ends contact: the client is discharged, whatever was scheduled for them is cancelled
+    and their private links stop working. Discharging twice changes nothing more."""
+    from clients.links import links_revoke
+    from notes.models import Delivery  # notes builds on clients
+
+    client.status = Client.Status.DISCHARGED
+    client.save(update_fields=["status", "updated_at"])
+    Delivery.objects.filter(note__client=client, state__in=Delivery.PENDING).update(
+        state=Delivery.State.CANCELLED, cancelled_at=timezone.now()
+    )
+    links_revoke(client=client)
+    return client
+
+
 def _time_zone(value):
     # The field checks the zone as soon as it is assigned, so its error has no field name yet.
     try:

@@ -34,6 +34,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", include("continuity.api.urls")),
     path("c/", include("clients.urls")),
     path("webhooks/", include("notes.urls")),
     path("admin/", admin.site.urls),

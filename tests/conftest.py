@@ -18,6 +18,18 @@ from tests.fakes.smtp import SmtpServer
 pytest_plugins = ["tests.fakes.twilio_api"]
 
 
+@pytest.fixture(autouse=True)
+def private_cache(settings):
+    """Each test counts API throttles in its own in-memory cache: never in the shared Redis,
+    where clearing would flush the broker's queues and parallel runs would share counts."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4()}",
+        }
+    }
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_broker(tmp_path_factory):
     """Tests never share a queue with a running `make run` or another test session.
