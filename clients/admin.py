@@ -48,8 +48,14 @@ class ClientAdmin(ClientScopedAdmin):
 
     @admin.action(description="Make a fresh private link (shown once)")
     def fresh_link(self, request, queryset) -> None:
+        from django.core.exceptions import ValidationError
+
         for client in queryset[:5]:
-            _, token = link_issue(client=client)
+            try:
+                _, token = link_issue(client=client)
+            except ValidationError:
+                self.message_user(request, f"#{client.pk}: discharged, no link.", messages.ERROR)
+                continue
             self.message_user(request, f"#{client.pk}: {link_url(token)}", messages.INFO)
 
     @admin.action(description="Revoke all private links and sign the client out everywhere")

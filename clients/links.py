@@ -7,6 +7,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,7 +21,10 @@ def _hash(token: str) -> str:
 def link_issue(
     *, client: Client, ttl: dt.timedelta | None = None, requested: bool = False
 ) -> tuple[ClientLink, str]:
-    """Creates a link; returns it with the raw token, which is never stored."""
+    """Creates a link; returns it with the raw token, which is never stored. Raises
+    ValidationError for a discharged client: their page is closed."""
+    if client.status == Client.Status.DISCHARGED:
+        raise ValidationError({"client": "This client has been discharged; no new links."})
     token = secrets.token_urlsafe(24)  # 192 bits
     ttl = ttl or dt.timedelta(days=settings.CLIENT_LINK_TTL_DAYS)
     link = ClientLink.objects.create(
@@ -34,10 +38,13 @@ def link_url(token: str) -> str:
 
 
 def link_lookup(token: str) -> ClientLink | None:
-    """The usable link for this token, or None (unknown, expired or revoked alike)."""
+    """The usable link for this token, or None (unknown, expired, revoked, or its client
+    discharged, alike)."""
     link = ClientLink.objects.select_related("client__practice").filter(token_hash=_hash(token))
     found = link.first()
-    return found if found is not None and found.usable else None
+    if found is None or not found.usable or found.client.status == Client.Status.DISCHARGED:
+        return None
+    return found
 
 
 # --- The client's browser session ------------------------------------------------------

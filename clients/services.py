@@ -127,6 +127,34 @@ def appointment_create(
     return appointment
 
 
+APPOINTMENT_EDITABLE = ("starts_at", "status")
+
+
+@transaction.atomic
+def appointment_update(*, appointment: Appointment, **fields) -> Appointment:
+    """Moves the session (``starts_at``) or records what happened (``status``). Raises
+    ValidationError and saves nothing for an unknown field or a bad value."""
+    _refuse_unknown(fields, APPOINTMENT_EDITABLE)
+    for name, value in fields.items():
+        setattr(appointment, name, value)
+    appointment.full_clean()
+    appointment.save()
+    return appointment
+
+
+@transaction.atomic
+def appointment_delete(*, appointment: Appointment) -> None:
+    """Removes a session entered by mistake. One that did not take place is better kept with
+    its status (missed, cancelled): the caseload's last and next session read it."""
+    appointment.delete()
+
+
+def _refuse_unknown(fields: dict, editable: tuple[str, ...]) -> None:
+    unknown = set(fields) - set(editable)
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+
+
 @transaction.atomic
 def moment_create(*, client: Client, created_by, date: dt.date, label: str) -> Moment:
     moment = Moment(client=client, created_by=created_by, date=date, label=label.strip())
@@ -139,6 +167,23 @@ def moment_create(*, client: Client, created_by, date: dt.date, label: str) -> M
 def moment_delete(*, therapist, moment_id: int) -> None:
     """Raises Moment.DoesNotExist unless the moment belongs to one of the therapist's clients."""
     Moment.objects.get(pk=moment_id, client__primary_therapist=therapist).delete()
+
+
+MOMENT_EDITABLE = ("date", "label")
+
+
+@transaction.atomic
+def moment_update(*, moment: Moment, **fields) -> Moment:
+    """Changes the moment's date or label. Raises ValidationError and saves nothing for an
+    unknown field or a bad value."""
+    _refuse_unknown(fields, MOMENT_EDITABLE)
+    if "label" in fields:
+        fields["label"] = (fields["label"] or "").strip()
+    for name, value in fields.items():
+        setattr(moment, name, value)
+    moment.full_clean()
+    moment.save()
+    return moment
 
 
 SMS_START_TEXT_VERSION = "sms-start"

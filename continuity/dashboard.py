@@ -39,6 +39,9 @@ def _client_or_404(request: HttpRequest, pk: int) -> Client:
 
 def _form_errors(form, exc: ValidationError) -> None:
     """Puts a service's ValidationError on the form, field by field where it can."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
     for name, problems in exc.message_dict.items():
         form.add_error(name if name in form.fields else None, problems)
 
@@ -98,7 +101,11 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 def fresh_link(request: HttpRequest, pk: int) -> HttpResponse:
     """Issues a new private link and shows it once, for the therapist to copy and pass on."""
     client = _client_or_404(request, pk)
-    _, token = link_issue(client=client)
+    try:
+        _, token = link_issue(client=client)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(reverse("client_detail", args=[pk]))
     url = link_url(token)
     if request.htmx:
         return render(request, "continuity/_fresh_link.html", {"client": client, "fresh_link": url})

@@ -39,9 +39,11 @@ def caseload_attention(
 ) -> list[Row]:
     """The therapist's clients ranked by attention, each with its reasons in words.
 
-    Four queries whatever the caseload size: the clients (with last/next session, last note
-    sent and failing deliveries), their unacknowledged signals, their recent moods, and their
-    next moments.
+    Five queries whatever the caseload size: the clients (with last/next session, last note
+    and last signal), their unacknowledged signals, their recent moods, their next moments,
+    and their failing deliveries. Each of the last four is one grouped scan of the therapist's
+    rows, not a subquery per client: SQLite without statistics ran a per-client count of
+    failures over every failed delivery, which grew with the square of the caseload.
     """
     now = now or timezone.now()
     window = dt.timedelta(days=attention.threshold("ATTENTION_MOOD_BASELINE_DAYS"))
@@ -54,17 +56,6 @@ def caseload_attention(
         caseload_for(therapist=therapist, status=status).annotate(
             last_note_sent_at=Subquery(
                 deliveries.filter(sent_at__isnull=False).order_by("-sent_at").values("sent_at")[:1]
-            ),
-            failing=Coalesce(
-                Subquery(
-                    deliveries.filter(
-                        state=Delivery.State.FAILED, failed_at__gte=now - FAILING_WINDOW
-                    )
-                    .values("note__client")
-                    .annotate(n=Count("pk"))
-                    .values("n")[:1]
-                ),
-                0,
             ),
             last_delivery_state=Subquery(latest_delivery.values("state")[:1]),
             last_signal_at=Subquery(latest_signal.values("created_at")[:1]),
@@ -91,6 +82,17 @@ def caseload_attention(
     ):
         moods[client_id].append((created_at, mood))
 
+    failing = dict(
+        Delivery.objects.filter(
+            note__client__primary_therapist=therapist,
+            state=Delivery.State.FAILED,
+            failed_at__gte=now - FAILING_WINDOW,
+        )
+        .values("note__client_id")
+        .annotate(n=Count("pk"))
+        .values_list("note__client_id", "n")
+    )
+
     moments = dict(
         Moment.objects.filter(mine, date__gte=(now - dt.timedelta(days=1)).date())
         .values("client_id")
@@ -110,7 +112,7 @@ def caseload_attention(
             last_note_sent_at=client.last_note_sent_at,
             unacknowledged=waiting,
             moods=moods.get(client.pk, []),
-            failing_deliveries=client.failing,
+            failing_deliveries=failing.get(client.pk, 0),
             next_moment=moments.get(client.pk),
         )
         oldest = min((at for _, at in waiting), default=None)

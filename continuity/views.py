@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -35,18 +37,22 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_GET
 def caseload(request: HttpRequest) -> HttpResponse:
+    """The caseload ranked by attention, CASELOAD_PAGE_SIZE rows a page: the whole caseload is
+    ranked, only the page is drawn."""
     chosen = request.GET.get("status", "active")
     if chosen not in STATUS_FILTERS:
         chosen = "active"
     rows = caseload_attention(therapist=request.user, status=STATUS_FILTERS[chosen])
     if chosen == "attention":
         rows = [row for row in rows if row.reasons]
+    page = Paginator(rows, settings.CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "continuity/caseload.html",
         {
-            "rows": rows,
-            "clients": [row.client for row in rows],
+            "rows": page.object_list,
+            "page": page,
+            "clients": [row.client for row in page.object_list],
             "chosen": chosen,
             "filters": list(STATUS_FILTERS),
         },

@@ -205,7 +205,7 @@ def note_edit(
     if not body or len(body) > NOTE_MAX_LENGTH:
         errors["body"] = [f"Write between 1 and {NOTE_MAX_LENGTH} characters."]
     if note.cancelled_at or note.deliveries.exclude(state=State.SCHEDULED).exists():
-        raise ValidationError({"body": "This note has already started on its way."})
+        raise ValidationError("This note has already started on its way.")
     if send_at is not KEEP:
         send_at = _timing(note.client, send_at, moment, now, errors)
     if errors:
@@ -552,7 +552,10 @@ def template_save(
         template = NoteTemplate.objects.select_for_update().get(pk=template_id, therapist=therapist)
     template.title = (title or "").strip()
     template.body = (body or "").strip()
-    template.full_clean()  # lengths, blanks and the per-therapist unique title
+    taken = NoteTemplate.objects.filter(therapist=therapist, title=template.title)
+    if template.title and taken.exclude(pk=template.pk).exists():
+        raise ValidationError({"title": "You already have a template with this title."})
+    template.full_clean()  # lengths and blanks (and the unique title, should two race)
     template.save()
     return template
 

@@ -1,14 +1,20 @@
-"""Twilio's callbacks: delivery reports for our texts, and the texts clients send back.
+"""Providers' callbacks: Twilio's delivery reports for our texts and the texts clients send
+back, and email service providers' delivery reports through django-anymail.
 
-Every request must carry a valid ``X-Twilio-Signature``; anything else gets 403 and a log line
-naming only the path. Log lines never hold the payload: it carries phone numbers and text.
+Every Twilio request must carry a valid ``X-Twilio-Signature``, and every email provider's
+report (anymail's views, under /webhooks/anymail/) the HTTP basic-auth secret; anything else
+gets 403 and a log line naming only the path. Log lines never hold a payload: it carries phone
+numbers, email addresses and text.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import phonenumbers
+from anymail.exceptions import AnymailWebhookValidationFailure
+from anymail.signals import AnymailTrackingEvent, EventType, RejectReason
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
@@ -108,3 +114,78 @@ def e164(number: str) -> str:
     except phonenumbers.NumberParseException:
         return ""
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+# --- Email service providers (django-anymail) --------------------------------------------
+
+
+def _forbid_bad_secret(view):
+    """Anymail raises a SuspiciousOperation (400) for a wrong secret; answer 403 instead."""
+
+    @functools.wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except AnymailWebhookValidationFailure:
+            return _refused_email_report(request)
+
+    return guarded
+
+
+def _refused_email_report(request: HttpRequest) -> HttpResponse:
+    logger.warning("email provider webhook %s: missing or invalid secret", request.path)
+    return HttpResponseForbidden()
+
+
+def anymail_patterns() -> list:
+    """anymail's URL patterns, each view guarded by ``_forbid_bad_secret``."""
+    from anymail import urls as anymail_urls
+
+    return [
+        type(pattern)(pattern.pattern, _forbid_bad_secret(pattern.callback), name=pattern.name)
+        for pattern in anymail_urls.urlpatterns
+    ]
+
+
+ESP_FAILED_EVENTS = frozenset({EventType.BOUNCED, EventType.REJECTED, EventType.FAILED})
+# Built from anymail's normalised reason only: the ESP's own description and the receiving
+# server's response often quote the client's address, and the reason reaches the dashboard.
+ESP_REJECT_REASONS = {
+    RejectReason.INVALID: "the address does not exist",
+    RejectReason.BOUNCED: "the receiving mail server refused it",
+    RejectReason.TIMED_OUT: "it could not be delivered in time",
+    RejectReason.BLOCKED: "it was blocked",
+    RejectReason.SPAM: "it was treated as spam",
+    RejectReason.UNSUBSCRIBED: "the address unsubscribed or is on the provider's suppression list",
+}
+
+
+def anymail_tracking(sender, event: AnymailTrackingEvent, esp_name: str, **kwargs) -> None:
+    """Receiver of ``anymail.signals.tracking``: an ESP's report on an email we sent.
+
+    'delivered' marks the delivery delivered; 'bounced', 'rejected' and 'failed' mark it
+    failed. Every other event is ignored: 'deferred' (the ESP keeps trying), 'opened' and
+    'clicked' (a client reading a note is recorded by their private page, and open pixels
+    are unreliable), and complaints and unsubscribes. So is a message id that is not ours.
+    """
+    if not event.message_id:
+        return
+    if event.event_type == EventType.DELIVERED:
+        state, error = Delivery.State.DELIVERED, ""
+    elif event.event_type in ESP_FAILED_EVENTS:
+        state, error = Delivery.State.FAILED, esp_error(esp_name, event)
+    else:
+        return
+    changed = delivery_record_provider_status(
+        channel=Channel.EMAIL, provider_message_id=event.message_id, state=state, error=error
+    )
+    logger.info(
+        "%s tracking event %s: %s", esp_name, event.event_type, "recorded" if changed else "ignored"
+    )
+
+
+def esp_error(esp_name: str, event: AnymailTrackingEvent) -> str:
+    reason = ESP_REJECT_REASONS.get(event.reject_reason or "")
+    if reason:
+        return f"The email provider ({esp_name}) could not deliver it: {reason}."
+    return f"The email provider ({esp_name}) could not deliver it ({event.event_type})."

@@ -20,7 +20,7 @@ ERRORS = {
     "400": "Invalid input (see fields) or malformed JSON.",
     "401": "Not signed in, or the token is unknown, expired or revoked.",
     "403": "Signed in, but not allowed to do this.",
-    "404": "No such object, or not yours: the two are never told apart.",
+    "404": "No such object, or not yours (the two are never told apart), or no such page.",
     "413": "Request body too large.",
     "429": "Too many requests; retry after the time in Retry-After.",
 }
@@ -31,9 +31,7 @@ class AutoSchema(openapi.AutoSchema):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
-        codes = ["400", "401", "403", "429"]
-        if "{" in self.path:
-            codes.append("404")
+        codes = ["400", "401", "403", "404", "429"]  # 404 also for a page past the end
         if self.method in ("POST", "PUT", "PATCH"):
             codes.append("413")
         for code in codes:

@@ -83,8 +83,9 @@ def test_caseload_query_count_does_not_grow_with_caseload(
         c = ClientFactory(primary_therapist=cast.therapist)
         AppointmentFactory(client=c)
     client.force_login(cast.therapist)
-    # session, user, the user's practice (page header), clients, signals, moods, moments
-    with django_assert_max_num_queries(7):
+    # session, user, the user's practice (page header), clients, signals, moods, moments,
+    # failing deliveries
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("caseload"))
     assert len(response.context["clients"]) == 26
     assert Client.objects.count() == 28  # the colleagues' stay off the page
@@ -107,3 +108,21 @@ def test_caseload_puts_urgent_clients_first_and_says_why(client, cast):
     assert "Asked for support" in response.content.decode()
     only = client.get(reverse("caseload"), {"status": "attention"})
     assert [c.preferred_name for c in only.context["clients"]] == ["Zed"]
+
+
+def test_caseload_ranks_everyone_but_draws_one_page(client, cast, settings):
+    from clients.models import Signal
+
+    settings.CASELOAD_PAGE_SIZE = 5
+    made = [
+        ClientFactory(primary_therapist=cast.therapist, preferred_name=f"C{i}") for i in range(7)
+    ]
+    last = made[-1]  # alphabetically last, but the only urgent one: first on page 1
+    Signal.objects.create(client=last, kind="hard_time", severity="urgent")
+    client.force_login(cast.therapist)
+    first = client.get(reverse("caseload"))
+    assert first.context["clients"][0] == last
+    assert len(first.context["rows"]) == 5 and "Clients 1–5 of 8" in first.content.decode()
+    second = client.get(reverse("caseload"), {"page": 2})
+    assert len(second.context["rows"]) == 3 and last not in second.context["clients"]
+    assert client.get(reverse("caseload"), {"page": "x"}).context["page"].number == 1

@@ -39,7 +39,7 @@ def test_add_edit_and_delete_a_template(signed_in, cast):
         ({"title": "", "body": "Hello"}, "This field is required"),
         ({"title": "T", "body": ""}, "This field is required"),
         ({"title": "T", "body": "x" * 601}, "at most 600"),
-        ({"title": "Taken", "body": "Hello"}, "already exists"),
+        ({"title": "Taken", "body": "Hello"}, "already have a template with this title"),
     ],
 )
 def test_bad_template_is_refused_and_nothing_changes(signed_in, cast, data, words):

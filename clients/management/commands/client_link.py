@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from clients.links import link_issue, link_url
@@ -16,6 +17,9 @@ class Command(BaseCommand):
         client = Client.objects.filter(pk=client_id).first()
         if client is None:
             raise CommandError(f"No client with id {client_id}.")
-        link, token = link_issue(client=client)
+        try:
+            link, token = link_issue(client=client)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(link_url(token))
         self.stderr.write(f"Valid until {link.expires_at:%Y-%m-%d %H:%M} UTC.")
