@@ -43,6 +43,10 @@ class Practice(models.Model):
             "Placeholders: {first_name}, {therapist_name}, {availability}, {crisis_resources}."
         ),
     )
+    require_second_factor = models.BooleanField(
+        default=False,
+        help_text="Staff must confirm sign-in with an authenticator app (web and API tokens).",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
