@@ -1,6 +1,9 @@
 """REST endpoints for clients and what belongs to them. Thin: each view parses with a small
 serializer, calls one service or selector, and answers with an output serializer. Every
-lookup goes through the caller (``mine``), so another therapist's id is a 404."""
+lookup goes through the caller (``mine``), so another therapist's id is a 404.
+
+Every successful read or change is written to the audit log (``audit``; lists through
+``AuditedList``, one row a request), after the work and before the answer."""
 
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ from clients.models import (
 from clients.selectors import caseload_for
 from clients.signals import signal_acknowledge
 from continuity.api.filters import IdFilter
+from continuity.audit import Action, AuditedList, audit_record
 
 NAIVE = "Give the time with its UTC offset, e.g. 2030-05-01T09:00:00+02:00 or ...T07:00:00Z."
 
@@ -44,6 +48,17 @@ NAIVE = "Give the time with its UTC offset, e.g. 2030-05-01T09:00:00+02:00 or ..
 def mine(request, **filters_):
     """The caller's own clients (any status), with last and next session."""
     return caseload_for(therapist=request.user, status=None).filter(**filters_)
+
+
+def audit(request, action: str, object_type: str, object_id=None, client_id=None) -> None:
+    """One audit row for this API request (ids only)."""
+    audit_record(
+        request=request,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        client_id=client_id,
+    )
 
 
 def my_client(request, pk: int) -> Client:
@@ -191,8 +206,10 @@ class ClientFilter(filters.FilterSet):
 # --- Views ----------------------------------------------------------------------------------
 
 
-class ClientList(generics.ListCreateAPIView):
+class ClientList(AuditedList, generics.ListCreateAPIView):
     """The caller's clients, by preferred name; filter with ?status=."""
+
+    audit_object_type = "client"
 
     queryset = Client.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = ClientOut
@@ -206,13 +223,16 @@ class ClientList(generics.ListCreateAPIView):
         given = ClientIn(data=request.data)
         given.is_valid(raise_exception=True)
         client = services.client_create(therapist=request.user, **given.validated_data)
+        audit(request, Action.CREATE, "client", client.pk, client.pk)
         return Response(ClientOut(my_client(request, client.pk)).data, status.HTTP_201_CREATED)
 
 
 class ClientDetail(APIView):
     @extend_schema(responses=ClientOut)
     def get(self, request, pk: int):
-        return Response(ClientOut(my_client(request, pk)).data)
+        client = my_client(request, pk)
+        audit(request, Action.READ, "client", pk, pk)
+        return Response(ClientOut(client).data)
 
     @extend_schema(request=ClientIn(partial=True), responses=ClientOut)
     def patch(self, request, pk: int):
@@ -220,6 +240,7 @@ class ClientDetail(APIView):
         given = ClientIn(data=request.data, partial=True)
         given.is_valid(raise_exception=True)
         services.client_update(client=client, **given.validated_data)
+        audit(request, Action.UPDATE, "client", pk, pk)
         return Response(ClientOut(my_client(request, pk)).data)
 
 
@@ -227,6 +248,7 @@ class ClientDischarge(APIView):
     @extend_schema(request=None, responses=ClientOut, summary="Discharge a client")
     def post(self, request, pk: int):
         services.client_discharge(client=my_client(request, pk))
+        audit(request, Action.UPDATE, "client", pk, pk)
         return Response(ClientOut(my_client(request, pk)).data)
 
 
@@ -279,10 +301,10 @@ class StrictBooleanFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
-class ClientItems(generics.ListAPIView):
+class ClientItems(AuditedList, generics.ListAPIView):
     """A list of what belongs to one of the caller's clients; 404 if the client is not theirs.
     Subclasses name the model through ``queryset`` (``Model.objects.none()``, which the schema
-    also reads) and the order."""
+    also reads), the order and ``audit_object_type``."""
 
     order_by: tuple[str, ...] = ("-created_at", "-id")
 
@@ -322,6 +344,7 @@ class ConsentList(ClientItems):
     queryset = Consent.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = ConsentOut
     order_by = ("-granted_at", "-id")
+    audit_object_type = "consent"
 
     @extend_schema(request=ConsentIn, responses={201: ConsentOut}, summary="Record consent")
     def post(self, request, pk: int):
@@ -329,6 +352,7 @@ class ConsentList(ClientItems):
         given = ConsentIn(data=request.data)
         given.is_valid(raise_exception=True)
         consent = services.consent_grant(client=client, **given.validated_data)
+        audit(request, Action.CREATE, "consent", consent.pk, client.pk)
         return Response(ConsentOut(consent).data, status.HTTP_201_CREATED)
 
 
@@ -351,6 +375,7 @@ class ConsentWithdraw(APIView):
         given = ChannelIn(data={"channel": channel})
         given.is_valid(raise_exception=True)
         services.consent_withdraw(client=client, channel=given.validated_data["channel"])
+        audit(request, Action.UPDATE, "consent", None, client.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -399,6 +424,7 @@ class AppointmentList(ClientItems):
     serializer_class = AppointmentOut
     filterset_class = AppointmentFilter
     order_by = ("-starts_at", "-id")
+    audit_object_type = "appointment"
 
     @extend_schema(request=AppointmentIn, responses={201: AppointmentOut})
     def post(self, request, pk: int):
@@ -406,13 +432,16 @@ class AppointmentList(ClientItems):
         given = AppointmentIn(data=request.data)
         given.is_valid(raise_exception=True)
         appointment = services.appointment_create(client=client, **given.validated_data)
+        audit(request, Action.CREATE, "appointment", appointment.pk, client.pk)
         return Response(AppointmentOut(appointment).data, status.HTTP_201_CREATED)
 
 
 class AppointmentDetail(APIView):
     @extend_schema(responses=AppointmentOut)
     def get(self, request, pk: int):
-        return Response(AppointmentOut(get_object_or_404(my_appointments(request), pk=pk)).data)
+        appointment = get_object_or_404(my_appointments(request), pk=pk)
+        audit(request, Action.READ, "appointment", pk, appointment.client_id)
+        return Response(AppointmentOut(appointment).data)
 
     @extend_schema(request=AppointmentIn(partial=True), responses=AppointmentOut)
     def patch(self, request, pk: int):
@@ -420,12 +449,15 @@ class AppointmentDetail(APIView):
         given = AppointmentIn(data=request.data, partial=True)
         given.is_valid(raise_exception=True)
         services.appointment_update(appointment=appointment, **given.validated_data)
+        audit(request, Action.UPDATE, "appointment", pk, appointment.client_id)
         return Response(AppointmentOut(appointment).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
         appointment = get_object_or_404(my_appointments(request), pk=pk)
+        client_id = appointment.client_id
         services.appointment_delete(appointment=appointment)
+        audit(request, Action.DELETE, "appointment", pk, client_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -450,6 +482,7 @@ class MomentList(ClientItems):
     queryset = Moment.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = MomentOut
     order_by = ("date", "id")
+    audit_object_type = "moment"
 
     @extend_schema(request=MomentIn, responses={201: MomentOut})
     def post(self, request, pk: int):
@@ -459,13 +492,16 @@ class MomentList(ClientItems):
         moment = services.moment_create(
             client=client, created_by=request.user, **given.validated_data
         )
+        audit(request, Action.CREATE, "moment", moment.pk, client.pk)
         return Response(MomentOut(moment).data, status.HTTP_201_CREATED)
 
 
 class MomentDetail(APIView):
     @extend_schema(responses=MomentOut)
     def get(self, request, pk: int):
-        return Response(MomentOut(get_object_or_404(my_moments(request), pk=pk)).data)
+        moment = get_object_or_404(my_moments(request), pk=pk)
+        audit(request, Action.READ, "moment", pk, moment.client_id)
+        return Response(MomentOut(moment).data)
 
     @extend_schema(request=MomentIn(partial=True), responses=MomentOut)
     def patch(self, request, pk: int):
@@ -473,11 +509,13 @@ class MomentDetail(APIView):
         given = MomentIn(data=request.data, partial=True)
         given.is_valid(raise_exception=True)
         services.moment_update(moment=moment, **given.validated_data)
+        audit(request, Action.UPDATE, "moment", pk, moment.client_id)
         return Response(MomentOut(moment).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
         services.moment_delete(therapist=request.user, moment_id=pk)  # 404 unless the caller's
+        audit(request, Action.DELETE, "moment", pk)  # the client's id went with the row
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -533,8 +571,10 @@ class SignalFilter(filters.FilterSet):
         fields = ["kind", "severity", "unacknowledged", "client", "created_after", "created_before"]
 
 
-class SignalList(generics.ListAPIView):
+class SignalList(AuditedList, generics.ListAPIView):
     """Signals from all the caller's clients, newest first."""
+
+    audit_object_type = "signal"
 
     queryset = Signal.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = SignalOut
@@ -556,6 +596,7 @@ class SignalAcknowledge(APIView):
         NothingIn(data=request.data).is_valid(raise_exception=True)
         signal_acknowledge(therapist=request.user, client_id=signal.client_id, signal_ids=[pk])
         signal.refresh_from_db()
+        audit(request, Action.ACKNOWLEDGE, "signal", pk, signal.client_id)
         return Response(SignalOut(signal).data)
 
 
@@ -574,6 +615,7 @@ class CheckInList(ClientItems):
 
     queryset = CheckIn.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = CheckInOut
+    audit_object_type = "check_in"
 
 
 class QuestionnaireOut(serializers.ModelSerializer):
@@ -597,6 +639,7 @@ class QuestionnaireList(ClientItems):
 
     queryset = QuestionnaireResponse.objects.none()  # for the schema; scoped in get_queryset
     serializer_class = QuestionnaireOut
+    audit_object_type = "questionnaire"
 
 
 # --- Private links --------------------------------------------------------------------------
@@ -617,6 +660,7 @@ class LinkIssue(APIView):
         client = owned_client(request, pk)
         NothingIn(data=request.data).is_valid(raise_exception=True)
         link, token = link_issue(client=client)
+        audit(request, Action.ISSUE, "link", link.pk, client.pk)
         out = LinkOut({"url": link_url(token), "expires_at": link.expires_at})
         response = Response(out.data, status.HTTP_201_CREATED)
         response["Cache-Control"] = "no-store"  # the URL is a credential
@@ -633,4 +677,6 @@ class LinksRevoke(APIView):
     def post(self, request, pk: int):
         client = owned_client(request, pk)
         NothingIn(data=request.data).is_valid(raise_exception=True)
-        return Response(RevokedOut({"revoked": links_revoke(client=client)}).data)
+        revoked = links_revoke(client=client)
+        audit(request, Action.REVOKE, "link", None, client.pk)
+        return Response(RevokedOut({"revoked": revoked}).data)

@@ -2,6 +2,8 @@
 
 Superusers (operators) see everything. Every other staff account sees the rows that belong to
 clients whose primary therapist they are, and can pick only such clients in forms.
+
+Every list, row opened, save and delete here is written to the audit log (continuity.audit).
 """
 
 from __future__ import annotations
@@ -9,10 +11,24 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 
+from continuity.audit import AuditedAdmin
 
-class ClientScopedAdmin(admin.ModelAdmin):
+
+class ClientScopedAdmin(AuditedAdmin, admin.ModelAdmin):
     #: Path from the model to the client's primary therapist, e.g. "client__primary_therapist".
     therapist_path: str = "client__primary_therapist"
+
+    def audit_client_id(self, obj) -> int | None:
+        """The client a row is about, from ``therapist_path``: the row itself for a client,
+        its ``client_id`` (or its note's) for what belongs to one, none for a template."""
+        *to_client, last = self.therapist_path.split("__")
+        if last != "primary_therapist":
+            return None
+        if not to_client:
+            return obj.pk
+        for part in to_client[:-1]:
+            obj = getattr(obj, part)
+        return getattr(obj, f"{to_client[-1]}_id")
 
     def get_queryset(self, request) -> QuerySet:
         qs = super().get_queryset(request)

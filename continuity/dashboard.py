@@ -4,6 +4,8 @@ templates. Each view parses input, calls one service or selector, and renders.
 Every lookup goes through the signed-in therapist, so anyone else's client, note, moment or
 template is a 404. With htmx (``request.htmx``) a view answers with the fragment it changed;
 without JavaScript the same URL answers a plain form post with a redirect or a whole page.
+
+Each view that shows or changes clinical content appends a row to the audit log (ids only).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from clients import services as client_services
 from clients.links import link_issue, link_url
 from clients.models import Client, Moment
 from clients.signals import signal_acknowledge
+from continuity.audit import Action, audit_record
 from continuity.forms import ComposeForm, MomentForm, TemplateForm
 from continuity.selectors import client_for, client_thread
 from notes import services as note_services
@@ -64,6 +67,10 @@ def _client_page(request: HttpRequest, pk: int, **extra) -> HttpResponse:
         thread = client_thread(therapist=request.user, client_id=pk, before=before)
     except Client.DoesNotExist:
         raise Http404("No such client.") from None
+    # One row a page view: the client and the thread the page shows.
+    audit_record(
+        request=request, action=Action.READ, object_type="client", object_id=pk, client_id=pk
+    )
     context = {
         "thread": thread,
         "client": thread.client,
@@ -86,6 +93,14 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
         count = signal_acknowledge(therapist=request.user, client_id=pk, signal_ids=chosen)
     except Client.DoesNotExist:
         raise Http404("No such client.") from None
+    one = chosen[0] if chosen and len(chosen) == 1 else None
+    audit_record(
+        request=request,
+        action=Action.ACKNOWLEDGE,
+        object_type="signal",
+        object_id=one,
+        client_id=pk,
+    )
     if request.htmx:
         thread = client_thread(therapist=request.user, client_id=pk)
         return render(
@@ -106,6 +121,7 @@ def fresh_link(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(reverse("client_detail", args=[pk]))
+    audit_record(request=request, action=Action.ISSUE, object_type="link", client_id=pk)
     url = link_url(token)
     if request.htmx:
         return render(request, "continuity/_fresh_link.html", {"client": client, "fresh_link": url})
@@ -119,7 +135,7 @@ def moment_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = MomentForm(request.POST)
     if form.is_valid():
         try:
-            client_services.moment_create(
+            moment = client_services.moment_create(
                 client=client,
                 created_by=request.user,
                 date=form.cleaned_data["date"],
@@ -127,6 +143,8 @@ def moment_add(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as exc:
             _form_errors(form, exc)
+        else:
+            _audit_moment(request, Action.CREATE, moment.pk, pk)
     if form.errors:
         return _client_page(request, pk, moment_form=form)
     messages.success(request, "Moment added. The dashboard will remind you on the day.")
@@ -141,8 +159,19 @@ def moment_delete(request: HttpRequest, pk: int, moment_id: int) -> HttpResponse
         client_services.moment_delete(therapist=request.user, moment_id=moment_id)
     except Moment.DoesNotExist:
         raise Http404("No such moment.") from None
+    _audit_moment(request, Action.DELETE, moment_id, pk)
     messages.success(request, "Moment removed.")
     return redirect(reverse("client_detail", args=[pk]) + "#moments")
+
+
+def _audit_moment(request: HttpRequest, action: str, moment_id: int, client_id: int) -> None:
+    audit_record(
+        request=request,
+        action=action,
+        object_type="moment",
+        object_id=moment_id,
+        client_id=client_id,
+    )
 
 
 # --- The composer ---------------------------------------------------------------------------
@@ -176,6 +205,13 @@ def compose(request: HttpRequest, pk: int) -> HttpResponse:
     """Writes a note. Buttons: insert a template, preview, send (now, at a time, on a moment)."""
     client = _client_or_404(request, pk)
     if request.method == "GET":
+        audit_record(
+            request=request,
+            action=Action.READ,
+            object_type="client",
+            object_id=client.pk,
+            client_id=client.pk,
+        )
         return _render_composer(
             request, _composer(request, client, ComposeForm(**_form_kwargs(request, client)))
         )
@@ -197,6 +233,7 @@ def compose(request: HttpRequest, pk: int) -> HttpResponse:
         _form_errors(form, exc)
         draft = note_draft(therapist=request.user, client=client, body=body)
         return _render_composer(request, _composer(request, client, form, draft=draft), status=400)
+    _audit_note(request, Action.CREATE, note)
     words = _when_words(note)
     if request.htmx:  # inline in a caseload row: an empty composer saying what happened
         fresh = ComposeForm(**_form_kwargs(request, client))
@@ -245,6 +282,7 @@ def note_edit(request: HttpRequest, note_id: int) -> HttpResponse:
     client = note.client
     kwargs = _form_kwargs(request, client)
     if request.method == "GET":
+        _audit_note(request, Action.READ, note)
         form = ComposeForm(initial=_initial(note), **kwargs)
         return render(
             request,
@@ -272,6 +310,7 @@ def note_edit(request: HttpRequest, note_id: int) -> HttpResponse:
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
+                _audit_note(request, Action.UPDATE, note)
                 messages.success(request, "Note changed. " + _when_words(note))
                 return redirect(reverse("client_detail", args=[client.pk]) + "#scheduled")
     status = 400 if form.errors else 200
@@ -293,6 +332,16 @@ def _initial(note: Note) -> dict:
     return initial
 
 
+def _audit_note(request: HttpRequest, action: str, note: Note) -> None:
+    audit_record(
+        request=request,
+        action=action,
+        object_type="note",
+        object_id=note.pk,
+        client_id=note.client_id,
+    )
+
+
 def _note_or_404(request: HttpRequest, note_id: int) -> Note:
     try:
         return Note.objects.select_related("client").get(pk=note_id, therapist=request.user)
@@ -305,6 +354,7 @@ def _note_or_404(request: HttpRequest, note_id: int) -> Note:
 def note_cancel(request: HttpRequest, note_id: int) -> HttpResponse:
     note = _note_or_404(request, note_id)
     cancelled = note_services.note_cancel(therapist=request.user, note_id=note.pk)
+    _audit_note(request, Action.CANCEL, note)
     if cancelled:
         messages.success(request, "Note cancelled: nothing more of it will be sent.")
     else:
@@ -322,12 +372,14 @@ def templates(request: HttpRequest) -> HttpResponse:
     form = TemplateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            note_services.template_save(therapist=request.user, **form.cleaned_data)
+            template = note_services.template_save(therapist=request.user, **form.cleaned_data)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
+            _audit_template(request, Action.CREATE, template.pk)
             messages.success(request, "Template saved.")
             return redirect("templates")
+    _audit_template(request, Action.READ, None)
     return render(
         request,
         "continuity/templates.html",
@@ -354,8 +406,10 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
+            _audit_template(request, Action.UPDATE, template.pk)
             messages.success(request, "Template saved.")
             return redirect("templates")
+    _audit_template(request, Action.READ, template.pk)
     return render(
         request,
         "continuity/template_edit.html",
@@ -371,5 +425,10 @@ def template_delete(request: HttpRequest, template_id: int) -> HttpResponse:
         note_services.template_delete(therapist=request.user, template_id=template_id)
     except NoteTemplate.DoesNotExist:
         raise Http404("No such template.") from None
+    _audit_template(request, Action.DELETE, template_id)
     messages.success(request, "Template deleted.")
     return redirect("templates")
+
+
+def _audit_template(request: HttpRequest, action: str, template_id: int | None) -> None:
+    audit_record(request=request, action=action, object_type="template", object_id=template_id)

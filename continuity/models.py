@@ -145,3 +145,93 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class AuditQuerySet(models.QuerySet):
+    """The audit log is append-only: bulk updates and deletes are refused."""
+
+    def update(self, **kwargs):
+        raise AuditAppendOnly("Audit entries are never updated.")
+
+    def delete(self):
+        raise AuditAppendOnly("Audit entries are never deleted.")
+
+    # bulk_update goes through update(); _raw_delete is what the deletion collector uses.
+    def _raw_delete(self, using):
+        raise AuditAppendOnly("Audit entries are never deleted.")
+
+
+class AuditAppendOnly(Exception):
+    """Raised on any attempt to change or remove an audit entry through the application."""
+
+
+class AuditEntry(models.Model):
+    """One read or change of clinical content (HIPAA 164.312(b)). Ids, never content.
+
+    Rows are only ever inserted, by ``continuity.audit.audit_record``, which chains each row
+    to the one before (``hash = sha256(prev_hash + canonical JSON)``); ``manage.py
+    audit_verify`` walks the chain. ``actor`` and ``practice`` are PROTECT: a person with an
+    audit trail is deactivated, not deleted (SET_NULL would be an update, which the database
+    refuses anyway).
+    """
+
+    class Action(models.TextChoices):
+        READ = "read", "Read"
+        CREATE = "create", "Create"
+        UPDATE = "update", "Update"
+        DELETE = "delete", "Delete"
+        EXPORT = "export", "Export"
+        ACKNOWLEDGE = "acknowledge", "Acknowledge"
+        CANCEL = "cancel", "Cancel"
+        ISSUE = "issue", "Issue link"
+        REVOKE = "revoke", "Revoke links"
+
+    class Channel(models.TextChoices):
+        WEB = "web", "Web"
+        API = "api", "API"
+        ADMIN = "admin", "Admin"
+        SYSTEM = "system", "System"
+
+    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    actor = models.ForeignKey(
+        Therapist, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    practice = models.ForeignKey(
+        Practice, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    object_type = models.CharField(max_length=30)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    # A plain number, not a foreign key: erasing a client keeps the trail of who saw them.
+    client_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    ip = models.CharField(max_length=45, blank=True)
+    credential = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="'session:' and a hash of the session key, or 'token:' and the API "
+        "token's public prefix. Never the secret itself.",
+    )
+    path = models.CharField(max_length=300, blank=True, help_text="Without the query string.")
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type} {self.object_id or ''}".strip()
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AuditAppendOnly("Audit entries are never updated.")
+        if not self.hash:
+            raise AuditAppendOnly("Write audit entries with continuity.audit.audit_record.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditAppendOnly("Audit entries are never deleted.")

@@ -3,7 +3,8 @@ parses with a small serializer, calls one service or selector, and answers with 
 serializer. Every lookup goes through the caller, so another therapist's id is a 404.
 
 Note bodies and templates are clinical text: they go back to the therapist who wrote them
-and nowhere else, and nothing here logs them.
+and nowhere else, and nothing here logs them. Each read and change is written to the audit
+log, ids only (``audit``; lists through ``AuditedList``, one row a request).
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from clients.api import (
     ChannelField,
     NothingIn,
     StrictSerializer,
+    audit,
     mine,
     my_moments,
 )
 from clients.models import Channel, Client, Moment
 from continuity.api.filters import IdFilter
+from continuity.audit import Action, AuditedList
 from notes import services
 from notes.models import NOTE_MAX_LENGTH, Delivery, Note, NoteTemplate
 from notes.selectors import note_draft
@@ -278,8 +281,10 @@ class DeliveryFilter(filters.FilterSet):
 # --- Notes ------------------------------------------------------------------------------------
 
 
-class NoteList(generics.ListAPIView):
+class NoteList(AuditedList, generics.ListAPIView):
     """The notes the caller wrote, newest first, each with its deliveries."""
+
+    audit_object_type = "note"
 
     queryset = Note.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = NoteOut
@@ -308,13 +313,16 @@ class NoteList(generics.ListAPIView):
             moment=moment,
             channels_=data.get("channels"),
         )
+        audit(request, Action.CREATE, "note", note.pk, client.pk)
         return Response(NoteOut(my_note(request, note.pk)).data, status.HTTP_201_CREATED)
 
 
 class NoteDetail(APIView):
     @extend_schema(responses=NoteOut)
     def get(self, request, pk: int):
-        return Response(NoteOut(my_note(request, pk)).data)
+        note = my_note(request, pk)
+        audit(request, Action.READ, "note", pk, note.client_id)
+        return Response(NoteOut(note).data)
 
     @extend_schema(
         request=NoteEditIn,
@@ -334,6 +342,7 @@ class NoteDetail(APIView):
         services.note_edit(
             therapist=request.user, note_id=note.pk, body=data.get("body", note.body), **timing
         )
+        audit(request, Action.UPDATE, "note", pk, note.client_id)
         return Response(NoteOut(my_note(request, pk)).data)
 
 
@@ -343,6 +352,7 @@ class NoteCancel(APIView):
         note = my_note(request, pk)
         NothingIn(data=request.data).is_valid(raise_exception=True)
         cancelled = services.note_cancel(therapist=request.user, note_id=note.pk)
+        audit(request, Action.CANCEL, "note", pk, note.client_id)
         out = {"cancelled": cancelled, "note": my_note(request, pk)}
         return Response(CancelOut(out).data)
 
@@ -360,14 +370,17 @@ class NotePreview(APIView):
         given.is_valid(raise_exception=True)
         client, _ = _client_and_moment(request, given.validated_data["client"], None)
         draft = note_draft(therapist=request.user, client=client, body=given.validated_data["body"])
+        audit(request, Action.READ, "client", client.pk, client.pk)  # its contact channels
         return Response(DraftOut(draft).data)
 
 
 # --- Deliveries -------------------------------------------------------------------------------
 
 
-class DeliveryList(generics.ListAPIView):
+class DeliveryList(AuditedList, generics.ListAPIView):
     """Deliveries of the caller's notes, latest due first."""
+
+    audit_object_type = "delivery"
 
     queryset = Delivery.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = DeliveryOut
@@ -380,14 +393,18 @@ class DeliveryList(generics.ListAPIView):
 class DeliveryDetail(APIView):
     @extend_schema(responses=DeliveryOut)
     def get(self, request, pk: int):
-        return Response(DeliveryOut(get_object_or_404(my_deliveries(request), pk=pk)).data)
+        delivery = get_object_or_404(my_deliveries(request), pk=pk)
+        audit(request, Action.READ, "delivery", pk, delivery.client_id)
+        return Response(DeliveryOut(delivery).data)
 
 
 # --- Templates --------------------------------------------------------------------------------
 
 
-class TemplateList(generics.ListAPIView):
+class TemplateList(AuditedList, generics.ListAPIView):
     """The caller's own templates, by title."""
+
+    audit_object_type = "template"
 
     queryset = NoteTemplate.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = TemplateOut
@@ -400,13 +417,16 @@ class TemplateList(generics.ListAPIView):
         given = TemplateIn(data=request.data)
         given.is_valid(raise_exception=True)
         template = services.template_save(therapist=request.user, **given.validated_data)
+        audit(request, Action.CREATE, "template", template.pk)
         return Response(TemplateOut(template).data, status.HTTP_201_CREATED)
 
 
 class TemplateDetail(APIView):
     @extend_schema(responses=TemplateOut)
     def get(self, request, pk: int):
-        return Response(TemplateOut(get_object_or_404(my_templates(request), pk=pk)).data)
+        template = get_object_or_404(my_templates(request), pk=pk)
+        audit(request, Action.READ, "template", pk)
+        return Response(TemplateOut(template).data)
 
     @extend_schema(request=TemplateIn(partial=True), responses=TemplateOut)
     def patch(self, request, pk: int):
@@ -419,9 +439,11 @@ class TemplateDetail(APIView):
             title=given.validated_data.get("title", template.title),
             body=given.validated_data.get("body", template.body),
         )
+        audit(request, Action.UPDATE, "template", pk)
         return Response(TemplateOut(template).data)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, pk: int):
         services.template_delete(therapist=request.user, template_id=pk)
+        audit(request, Action.DELETE, "template", pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -2,8 +2,9 @@
 
 Only practice admins get in (a therapist gets 403: that is about their role, not about an
 object). Every lookup goes through the admin's own practice, so another practice's ids are
-404s. Delivery health is operational: ids, channels, states and reasons, never note text,
-client names or contact details, which only a client's own therapist may see.
+404s. Staff changes are written to the audit log. Delivery health is operational: ids,
+channels, states and reasons, never note text, client names or contact details, which only a
+client's own therapist may see.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rest_framework.views import APIView
 from clients.models import Channel
 from continuity import services
 from continuity.api.permissions import IsPracticeAdmin
+from continuity.audit import Action, audit_record
 from continuity.models import Therapist
 from notes.models import Delivery
 
@@ -177,6 +179,9 @@ class TherapistList(generics.ListCreateAPIView):
         therapist = services.therapist_create(
             practice=request.user.practice, **given.validated_data
         )
+        audit_record(
+            request=request, action=Action.CREATE, object_type="therapist", object_id=therapist.pk
+        )
         return Response(TherapistOut(therapist).data, status.HTTP_201_CREATED)
 
 
@@ -193,6 +198,7 @@ class TherapistDetail(APIView):
         given = TherapistUpdateIn(data=request.data)
         given.is_valid(raise_exception=True)
         services.therapist_update(therapist=therapist, by=request.user, **given.validated_data)
+        audit_record(request=request, action=Action.UPDATE, object_type="therapist", object_id=pk)
         return Response(TherapistOut(therapist).data)
 
 
