@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from clients.models import Client
 from continuity import health
+from continuity.audit import Action, audit_record
 from continuity.selectors import caseload_attention
 
 STATUS_FILTERS = {
@@ -46,6 +47,8 @@ def caseload(request: HttpRequest) -> HttpResponse:
     if chosen == "attention":
         rows = [row for row in rows if row.reasons]
     page = Paginator(rows, settings.CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Names and why each needs attention: one audit row for the list, as for API lists.
+    audit_record(request=request, action=Action.READ, object_type="client")
     return render(
         request,
         "continuity/caseload.html",

@@ -387,3 +387,18 @@ def test_therapists_cannot_browse_the_log(client, cast):
     client.force_login(cast.therapist)
     response = client.get(reverse("admin:continuity_auditentry_changelist"))
     assert response.status_code == 403
+
+
+def test_the_caseload_is_audited_as_one_list_read(client, cast):
+    from continuity.models import AuditEntry
+
+    client.force_login(cast.therapist)
+    client.get(reverse("caseload"))
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.object_type, entry.object_id, entry.channel) == (
+        cast.therapist,
+        "read",
+        "client",
+        None,
+        "web",
+    )
