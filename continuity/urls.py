@@ -1,9 +1,9 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
+from django.contrib.auth import views as django_auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from continuity import dashboard, views
+from continuity import auth_views, dashboard, views
 
 admin.site.site_header = "Continuity administration"
 admin.site.site_title = "Continuity"
@@ -27,16 +27,40 @@ urlpatterns = [
     path("templates/", dashboard.templates, name="templates"),
     path("templates/<int:template_id>/", dashboard.template_edit, name="template_edit"),
     path("templates/<int:template_id>/delete/", dashboard.template_delete, name="template_delete"),
+    path("accounts/login/", auth_views.SignInView.as_view(), name="login"),
+    path("accounts/login/code/", auth_views.second_factor, name="login_code"),
+    path("accounts/logout/", django_auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", auth_views.account, name="account"),
+    path("accounts/edit/", auth_views.account_edit, name="account_edit"),
+    path("accounts/confirm/", auth_views.reauthenticate, name="reauth"),
+    path("accounts/two-factor/", auth_views.two_factor_setup, name="two_factor_setup"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
+        "accounts/password-reset/sent/",
+        django_auth_views.PasswordResetDoneView.as_view(
+            template_name="continuity/account/password_reset_sent.html"
+        ),
+        name="password_reset_done",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password-reset/done/",
+        django_auth_views.PasswordResetCompleteView.as_view(
+            template_name="continuity/account/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include("continuity.api.urls")),
     path("c/", include("clients.urls")),
     path("webhooks/", include("notes.urls")),
+    # The admin's own sign-in form would skip the second factor and the lockout page.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
 ]
 
