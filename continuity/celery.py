@@ -7,8 +7,11 @@ from pathlib import Path
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "continuity.settings")
+# "filesystem://" is the embedded broker with atomic writes (continuity/broker.py).
+TRANSPORT_ALIASES["filesystem"] = "continuity.broker:Transport"
 
 app = Celery("continuity")
 app.config_from_object("django.conf:settings", namespace="CELERY")
