@@ -45,6 +45,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import fresh_postgres  # noqa: E402
+
 PG_NAME = "continuity_bench_api"
 SETTINGS = "bench_api_settings"
 SETTINGS_SOURCE = """\
@@ -127,19 +129,8 @@ def main() -> None:
 def _database(folder: Path) -> str:
     base = os.environ.get("DATABASE_URL", "")
     if base.startswith("postgres"):
-        url = base.rsplit("/", 1)[0] + "/" + PG_NAME
-        _recreate_postgres(url)
-        return url
+        return fresh_postgres(base, PG_NAME)
     return f"sqlite:///{folder / 'bench.sqlite3'}"
-
-
-def _recreate_postgres(url: str) -> None:
-    import psycopg
-
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_NAME}")
 
 
 def _environment(folder: Path, db_url: str) -> None:

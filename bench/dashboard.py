@@ -45,6 +45,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import fresh_postgres  # noqa: E402
+
 PG_NAME = "continuity_bench_dashboard"
 URLCONF = "bench_dashboard_urls"
 COLLEAGUE_CLIENTS = 25
@@ -74,8 +76,7 @@ def child(size: int, per_client: int, repeats: int, profile: bool, analyze: bool
     try:
         base_db = os.environ.get("DATABASE_URL", "")
         if base_db.startswith("postgres"):
-            db_url = base_db.rsplit("/", 1)[0] + "/" + PG_NAME
-            _recreate_postgres(db_url)
+            db_url = fresh_postgres(base_db, PG_NAME)
         else:
             db_url = f"sqlite:///{folder / 'bench.sqlite3'}"
         os.environ.update(
@@ -99,15 +100,6 @@ def child(size: int, per_client: int, repeats: int, profile: bool, analyze: bool
         return out
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _recreate_postgres(url: str) -> None:
-    import psycopg
-
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_NAME}")
 
 
 # --- Seeding -------------------------------------------------------------------------------

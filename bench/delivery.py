@@ -35,6 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 sys.path.insert(0, str(ROOT))
 
+from bench.common import fresh_postgres  # noqa: E402
+
 
 def child(broker: str, notes: int, latency_notes: int, spread: float) -> dict:
     folder = Path(tempfile.mkdtemp(prefix=f"bench-{broker}-"))
@@ -52,8 +54,7 @@ def child(broker: str, notes: int, latency_notes: int, spread: float) -> dict:
         # Its own queue folder, shared with the worker it starts; `make run` is not disturbed.
         os.environ["BROKER_DIR"] = str(folder / "broker")
     if broker == "redis" and base_db.startswith("postgres"):
-        db_url = base_db.rsplit("/", 1)[0] + "/continuity_bench"
-        _recreate_postgres(db_url)
+        db_url = fresh_postgres(base_db, "continuity_bench")
     else:
         db_url = f"sqlite:///{folder / 'bench.sqlite3'}"
     os.environ["DATABASE_URL"] = db_url
@@ -75,15 +76,6 @@ def child(broker: str, notes: int, latency_notes: int, spread: float) -> dict:
         redis.stop()
     result["database"] = "postgresql" if db_url.startswith("postgres") else "sqlite"
     return result
-
-
-def _recreate_postgres(url: str) -> None:
-    import psycopg
-
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS continuity_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE continuity_bench")
 
 
 def _measure(folder: Path, smtp, notes: int, latency_notes: int, spread: float, broker) -> dict:

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 
-from continuity.audit import Action, audit_record
+from continuity.audit import HASHED, Action, audit_record
 from continuity.models import AuditEntry, Heartbeat, Practice, Therapist
 
 
@@ -88,22 +88,7 @@ class HeartbeatAdmin(admin.ModelAdmin):
     list_display = ["name", "seen_at"]
 
 
-AUDIT_CSV_COLUMNS = [
-    "seq",
-    "at",
-    "actor_id",
-    "practice_id",
-    "action",
-    "object_type",
-    "object_id",
-    "client_id",
-    "channel",
-    "ip",
-    "credential",
-    "path",
-    "prev_hash",
-    "hash",
-]
+AUDIT_CSV_COLUMNS = [*HASHED, "prev_hash", "hash"]
 
 
 @admin.register(AuditEntry)
